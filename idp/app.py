@@ -1,0 +1,53 @@
+"""The one wiring site: `create_app(settings)` builds the Starlette application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from idp.db import make_engine, make_sessionmaker
+from idp.keys import KeyRing
+from idp.oidc.server import AuthorizationServer
+from idp.services import Clock, Services
+from idp.settings import Settings
+from idp.web import experience, logout, oidc, pages
+from idp.web.headers import SecurityHeaders
+
+WEB = Path(__file__).parent / "web"
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    templates = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape())
+    svc = Services(settings=settings, sessions=make_sessionmaker(engine), clock=Clock(), keys=KeyRing(),
+                   oauth=AuthorizationServer(), templates=templates)
+    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies)])
+    app.state.services = svc
+    return app
+
+
+def routes() -> list[Route | Mount]:
+    return [
+        Route("/oidc/.well-known/openid-configuration", oidc.well_known),
+        Route("/oidc/.well-known/oauth-authorization-server", oidc.well_known),
+        Route("/oidc/jwks", oidc.jwks),
+        Route("/oidc/auth", oidc.authorize, methods=["GET", "POST"]),
+        Route("/oidc/auth/{uid}", oidc.resume),
+        Route("/oidc/token", oidc.token, methods=["POST"]),
+        Route("/oidc/me", oidc.me, methods=["GET", "POST"]),
+        Route("/oidc/token/revocation", oidc.revocation, methods=["POST"]),
+        Route("/oidc/token/introspection", oidc.introspection, methods=["POST"]),
+        Route("/oidc/session/end", logout.end_session, methods=["GET", "POST"]),
+        Route("/oidc/session/end/confirm", logout.confirm, methods=["POST"]),
+        Route("/oidc/session/end/success", logout.success),
+        Route("/sign-in", pages.sign_in),
+        Route("/sign-in", pages.sign_in_submit, methods=["POST"]),
+        *[Route(path, handler, methods=methods) for path, methods, handler in experience.ROUTES],
+        Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+    ]

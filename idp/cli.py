@@ -1,0 +1,156 @@
+"""The `idp` command: serve, and manage applications, users, resources and keys.
+
+Every command honours the same `IDP_*` settings as the server and prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from idp import bootstrap, keys
+from idp.errors import RequestError
+from idp.settings import Settings
+from idp.store import apps, resources, users
+
+log = logging.getLogger("idp")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        return args.run(settings, args) or 0
+    except RequestError as error:
+        print(json.dumps({"code": error.code, "message": error.message}), file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idp", description="A mini identity provider that behaves like Logto.")
+    sub = parser.add_subparsers()
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-demo", action="store_true", help="do not create the demo application")
+    serve.set_defaults(run=run_serve)
+
+    sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(run=run_migrate)
+
+    app = sub.add_parser("app", help="applications").add_subparsers()
+    create = app.add_parser("create")
+    create.add_argument("--name", required=True)
+    create.add_argument("--type", required=True, choices=sorted(apps.TYPES))
+    create.add_argument("--redirect-uri", action="append", default=[])
+    create.add_argument("--post-logout-redirect-uri", action="append", default=[])
+    create.add_argument("--id", dest="app_id")
+    create.add_argument("--secret")
+    create.add_argument("--id-token-alg", default="ES384", choices=["ES384", "RS256"])
+    create.set_defaults(run=run_app_create)
+    app.add_parser("list").set_defaults(run=lambda s, a: emit(s, lambda tx: [apps.to_json(x) for x in apps.list_all(tx)]))
+
+    user = sub.add_parser("user", help="users").add_subparsers()
+    create = user.add_parser("create")
+    create.add_argument("--email")
+    create.add_argument("--password")
+    create.add_argument("--username")
+    create.add_argument("--name")
+    create.set_defaults(run=run_user_create)
+    user.add_parser("list").set_defaults(run=lambda s, a: emit(s, lambda tx: [users.to_json(x) for x in users.list_all(tx)]))
+
+    resource = sub.add_parser("resource", help="API resources").add_subparsers()
+    create = resource.add_parser("create")
+    create.add_argument("--indicator", required=True)
+    create.add_argument("--name")
+    create.add_argument("--access-token-ttl", type=int, default=3600)
+    create.set_defaults(run=run_resource_create)
+    resource.add_parser("list").set_defaults(
+        run=lambda s, a: emit(s, lambda tx: [resources.to_json(x) for x in resources.list_all(tx)]))
+
+    key = sub.add_parser("keys", help="signing keys").add_subparsers()
+    rotate = key.add_parser("rotate")
+    rotate.add_argument("--alg", default="ES384", choices=["ES384", "RS256"])
+    rotate.set_defaults(run=lambda s, a: emit(s, lambda tx: keys.rotate(tx, now(), a.alg)))
+    return parser
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def emit(settings: Settings, work: Any) -> int:
+    bootstrap.prepare(settings)
+    with bootstrap.session(settings) as tx:
+        result = work(tx)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def run_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    bootstrap.prepare(settings)
+    print(json.dumps({"migrated": True}))
+    return 0
+
+
+def run_app_create(settings: Settings, args: argparse.Namespace) -> int:
+    def work(tx: Any) -> dict[str, Any]:
+        if args.id_token_alg == "RS256":
+            keys.ensure(tx, now(), "RS256")
+        app, secret = apps.create(
+            tx, name=args.name, type=args.type, redirect_uris=args.redirect_uri,
+            post_logout_redirect_uris=args.post_logout_redirect_uri, now=now(), app_id=args.app_id,
+            secret=args.secret, id_token_alg=args.id_token_alg,
+        )
+        return apps.to_json(app, secret)
+
+    return emit(settings, work)
+
+
+def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    def work(tx: Any) -> dict[str, Any]:
+        user = users.create(tx, now=now(), email=args.email, username=args.username, password=args.password,
+                            name=args.name)
+        return users.to_json(user)
+
+    return emit(settings, work)
+
+
+def run_resource_create(settings: Settings, args: argparse.Namespace) -> int:
+    return emit(settings, lambda tx: resources.to_json(resources.create(
+        tx, indicator=args.indicator, name=args.name, access_token_ttl=args.access_token_ttl)))
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    bootstrap.prepare(settings)
+    if not args.no_demo:
+        with bootstrap.session(settings) as tx:
+            demo = bootstrap.demo_app(tx, settings)
+        announce(settings, demo)
+    uvicorn.run("idp.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port,
+                workers=args.workers, log_level="info", access_log=False)
+    return 0
+
+
+def announce(settings: Settings, demo: dict[str, Any]) -> None:
+    lines = [
+        f"idp is starting at {settings.endpoint}",
+        f"  issuer:            {settings.issuer}",
+        f"  discovery:         {settings.issuer}/.well-known/openid-configuration",
+        f"  demo app id:       {demo['id']}",
+        f"  demo app secret:   {demo['secret']}",
+        f"  database:          {settings.database_url}",
+    ]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,1 @@
+"""Logto's sign-in experience: one implementation behind the Experience API and the hosted pages."""

@@ -1,0 +1,1 @@
+"""The OpenID Connect provider: authlib's grants and endpoints wired to idp's storage."""

@@ -1,0 +1,75 @@
+"""Starlette requests in the shape authlib's synchronous server expects.
+
+The body is read while async (`await read(request)`); the result can then travel to a worker
+thread. Query and form parameters both count, and repeated parameters stay visible so that
+duplicates can be refused.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from authlib.oauth2.rfc6749 import JsonRequest, OAuth2Payload, OAuth2Request
+from starlette.datastructures import FormData, Headers, QueryParams
+from starlette.requests import Request
+
+
+class Payload(OAuth2Payload):
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+
+    @property
+    def data(self) -> dict[str, str]:
+        # Empty values count as omitted (RFC 6749 §3.1).
+        return {key: value for key, value in self._pairs if value != ""}
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        values: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in self._pairs:
+            if value != "":
+                values[key].append(value)
+        return values
+
+
+class IdpRequest(OAuth2Request):
+    """An OAuth2Request built from already-read parts."""
+
+    def __init__(self, method: str, uri: str, headers: Headers, query: QueryParams, form: FormData) -> None:
+        super().__init__(method=method, uri=uri, headers=headers)
+        self._query = query
+        self._form = form
+        pairs = list(query.multi_items())
+        if method == "POST":
+            pairs += [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+        self.payload = Payload(pairs)
+
+    @property
+    def args(self) -> QueryParams:
+        return self._query
+
+    @property
+    def form(self) -> dict[str, str]:
+        return {key: value for key, value in self._form.items() if isinstance(value, str)}
+
+    def duplicated(self) -> list[str]:
+        return sorted(key for key, values in self.payload.datalist.items() if len(values) > 1)
+
+
+async def read(request: Request) -> IdpRequest:
+    form = FormData()
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+    return IdpRequest(request.method, str(request.url), request.headers, request.query_params, form)
+
+
+def from_params(params: dict[str, str], uri: str) -> IdpRequest:
+    """Rebuild an authorization request from stored parameters."""
+    return IdpRequest("GET", uri, Headers(), QueryParams(params), FormData())
+
+
+def json_request(request: IdpRequest, data: Any) -> JsonRequest:
+    return JsonRequest(request.method, request.uri, request.headers)

@@ -1,0 +1,84 @@
+"""The objects one running idp shares, and the one bridge from async handlers to sync work.
+
+authlib's server is synchronous and our storage is synchronous SQLAlchemy: handlers read the
+request body while async, then `await services.call(fn, ...)` runs `fn(ctx, ...)` in a worker
+thread inside one database transaction. `current()` gives that context to authlib's callbacks,
+which receive no request object.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from idp.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """One unit of work: a database transaction, the time it runs at, and the services."""
+
+    db: Session
+    now: datetime
+    services: Services
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+
+_current: contextvars.ContextVar[Context] = contextvars.ContextVar("idp_context")
+
+
+def current() -> Context:
+    return _current.get()
+
+
+class Clock:
+    """UTC now, shifted by an offset that tests may move forward."""
+
+    def __init__(self) -> None:
+        self.offset_seconds = 0.0
+
+    def now(self) -> datetime:
+        from datetime import timedelta
+
+        return datetime.now(timezone.utc) + timedelta(seconds=self.offset_seconds)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    sessions: sessionmaker
+    clock: Clock
+    keys: Any  # idp.keys.KeyRing
+    oauth: Any  # idp.oidc.server.AuthorizationServer
+    templates: Any  # jinja2 environment
+
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(ctx, ...)` in one transaction (synchronously)."""
+        with self.sessions.begin() as db:
+            ctx = Context(db=db, now=self.clock.now(), services=self)
+            token = _current.set(ctx)
+            try:
+                return fn(ctx, *args, **kwargs)
+            finally:
+                _current.reset(token)
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(ctx, ...)` in a worker thread, in one transaction."""
+        return await run_in_threadpool(self.run, fn, *args, **kwargs)
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services

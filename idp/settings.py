@@ -1,0 +1,61 @@
+"""Settings read from `IDP_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    endpoint: str = "http://localhost:3001"
+    host: str = "127.0.0.1"
+    port: int = 3001
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    dev: bool = False
+    access_token_ttl: int = 3600
+    id_token_ttl: int = 3600
+    code_ttl: int = 60
+    refresh_token_ttl: int = 14 * 24 * 3600
+    session_ttl: int = 14 * 24 * 3600
+    interaction_ttl: int = 3600
+    client_credentials_ttl: int = 600
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.endpoint}/oidc"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.endpoint.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        endpoint = env.get("IDP_ENDPOINT", cls.endpoint).rstrip("/")
+        check_endpoint(endpoint)
+        data_dir = Path(env.get("IDP_DATA_DIR", "data"))
+        default_port = urlsplit(endpoint).port or cls.port
+        return cls(
+            endpoint=endpoint,
+            host=env.get("IDP_HOST", cls.host),
+            port=int(env.get("IDP_PORT", default_port)),
+            data_dir=data_dir,
+            database_url=env.get("IDP_DATABASE_URL") or f"sqlite:///{data_dir / 'idp.db'}",
+            dev=env.get("IDP_DEV", "").lower() in TRUE_WORDS,
+            extra={k: v for k, v in env.items() if k.startswith("IDP_")},
+        )
+
+
+def check_endpoint(endpoint: str) -> None:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"IDP_ENDPOINT must be an http(s) URL, got {endpoint!r}")
+    if parts.query or parts.fragment or parts.username:
+        raise ValueError("IDP_ENDPOINT must not carry a query, fragment or user name")

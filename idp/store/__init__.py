@@ -1,0 +1,1 @@
+"""The only modules that issue SQL. Functions take the session first and never commit."""

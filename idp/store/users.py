@@ -1,0 +1,96 @@
+"""Users, looked up by id, username or email (case-insensitively)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from idp import security
+from idp.errors import RequestError
+from idp.models import User
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def get(db: Session, user_id: str) -> User | None:
+    return db.get(User, user_id)
+
+
+def by_email(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+def by_username(db: Session, username: str) -> User | None:
+    return db.scalar(select(User).where(User.username == username))
+
+
+def list_all(db: Session) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.created_at)))
+
+
+def create(
+    db: Session,
+    *,
+    now: datetime,
+    email: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    name: str | None = None,
+    user_id: str | None = None,
+    profile: dict[str, Any] | None = None,
+    custom_data: dict[str, Any] | None = None,
+) -> User:
+    """Insert a user; a taken email or username answers Logto's conflict errors."""
+    if email and by_email(db, email):
+        raise RequestError("user.email_already_in_use", "This email is associated with an existing account.", 422)
+    if username and by_username(db, username):
+        raise RequestError("user.username_already_in_use", "This username is already in use.", 422)
+    user = User(
+        id=user_id or security.user_id(),
+        username=username,
+        primary_email=email.strip() if email else None,
+        email_key=email_key(email) if email else None,
+        password_hash=security.hash_password(password) if password else None,
+        name=name,
+        profile=profile or {},
+        custom_data=custom_data or {},
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(user)
+    except IntegrityError as error:
+        raise RequestError("user.email_already_in_use", "This email is associated with an existing account.", 422) from error
+    return user
+
+
+def set_password(db: Session, user: User, password: str, now: datetime) -> None:
+    user.password_hash = security.hash_password(password)
+    user.updated_at = now
+
+
+def to_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "primaryEmail": user.primary_email,
+        "name": user.name,
+        "avatar": user.avatar,
+        "profile": user.profile,
+        "customData": user.custom_data,
+        "isSuspended": user.is_suspended,
+        "hasPassword": user.password_hash is not None,
+        "createdAt": _ms(user.created_at),
+        "updatedAt": _ms(user.updated_at),
+    }
+
+
+def _ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)

@@ -1,0 +1,100 @@
+"""`/api/experience/*`: Logto's Experience API over the interaction bound to this browser.
+
+Bodies are JSON; a cross-site page cannot send JSON without a CORS preflight, which idp never
+grants, so the API needs no separate CSRF token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from idp.errors import RequestError
+from idp.experience import flow
+from idp.models import Interaction
+from idp.services import Context, services
+from idp.store import interactions
+
+MAX_BODY = 56 * 1024
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    if request.method in ("GET", "HEAD"):
+        return {}
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise RequestError("request.general", "The request body is too large.", 413)
+    if not raw:
+        return {}
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise RequestError("request.invalid_content_type", "The request body must be JSON.", 415)
+    try:
+        body = json.loads(raw)
+    except ValueError as error:
+        raise RequestError("guard.invalid_input", "The request body is not valid JSON.") from error
+    if not isinstance(body, dict):
+        raise RequestError("guard.invalid_input", "The request body must be a JSON object.")
+    return body
+
+
+def with_interaction(step: Callable[[Context, Interaction, dict[str, Any]], Any], status: int = 200):
+    """Build a handler that runs `step` on this browser's interaction in one transaction."""
+
+    async def handler(request: Request) -> Response:
+        try:
+            body = await read_json(request)
+            cookie = request.cookies.get("_interaction")
+            result = await services(request).call(run_step, step, cookie, body)
+        except RequestError as error:
+            return error.response()
+        if result is None:
+            return Response(status_code=204 if status == 200 else status)
+        return JSONResponse(result, status_code=status)
+
+    return handler
+
+
+def run_step(ctx: Context, step: Callable[..., Any], cookie: str | None, body: dict[str, Any]) -> Any:
+    interaction = interactions.by_cookie(ctx.db, cookie, ctx.now)
+    if interaction is None:
+        raise RequestError("session.not_found", "Session not found. Please go back and sign in again.", 400)
+    return step(ctx, interaction, body)
+
+
+def start(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
+    flow.start(ctx, interaction, body.get("interactionEvent"))
+
+
+def set_event(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
+    flow.set_event(ctx, interaction, body.get("interactionEvent"))
+
+
+def view(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+    return flow.public_view(interaction)
+
+
+def verify_password(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+    verification_id = flow.verify_password(ctx, interaction, body.get("identifier"), body.get("password"))
+    return {"verificationId": verification_id}
+
+
+def identify(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
+    flow.identify(ctx, interaction, body.get("verificationId"))
+
+
+def submit(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+    return flow.submit(ctx, interaction)
+
+
+ROUTES = [
+    ("/api/experience", ["PUT"], with_interaction(start)),
+    ("/api/experience/interaction-event", ["PUT"], with_interaction(set_event)),
+    ("/api/experience/interaction", ["GET"], with_interaction(view)),
+    ("/api/experience/verification/password", ["POST"], with_interaction(verify_password)),
+    ("/api/experience/identification", ["POST"], with_interaction(identify)),
+    ("/api/experience/submit", ["POST"], with_interaction(submit)),
+]

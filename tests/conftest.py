@@ -1,0 +1,59 @@
+"""Fixtures: a real idp server per database backend, fresh browsers, apps and users."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import Browser
+from tests.server import Server, reset_postgres
+
+POSTGRES_URL = os.environ.get("IDP_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def database_url(backend: str, folder) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder}/idp.db"
+    assert POSTGRES_URL
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def idp(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp(f"idp-{backend}")
+    server = Server(database_url=database_url(backend, folder), data_dir=folder)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser(idp: Server) -> Iterator[Browser]:
+    client = Browser(idp.endpoint)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def email() -> str:
+    return f"user-{secrets.token_hex(4)}@example.test"
+
+
+@pytest.fixture
+def user(idp: Server, email: str) -> dict:
+    return idp.make_user(email)
+
+
+@pytest.fixture
+def app(idp: Server) -> dict:
+    return idp.make_app(post_logout_redirect_uris=["https://rp.example.test/logged-out"])
