@@ -14,6 +14,7 @@ from typing import Any
 
 from idp import bootstrap, keys
 from idp.errors import RequestError
+from idp.mail import commands
 from idp.settings import Settings
 from idp.store import apps, resources, users
 
@@ -77,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(run=run_resource_create)
     resource.add_parser("list").set_defaults(
         run=lambda s, a: emit(s, lambda tx: [resources.to_json(x) for x in resources.list_all(tx)]))
+
+    commands.add_commands(sub)
 
     key = sub.add_parser("keys", help="signing keys").add_subparsers()
     rotate = key.add_parser("rotate")
