@@ -8,6 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+# Lifetimes in seconds, each settable as IDP_<NAME> (e.g. IDP_CODE_TTL=60).
+TTL_NAMES = ("access_token_ttl", "id_token_ttl", "code_ttl", "refresh_token_ttl", "session_ttl",
+             "interaction_ttl", "client_credentials_ttl")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Settings:
             data_dir=data_dir,
             database_url=env.get("IDP_DATABASE_URL") or f"sqlite:///{data_dir / 'idp.db'}",
             dev=env.get("IDP_DEV", "").lower() in TRUE_WORDS,
+            **{name: int(env[f"IDP_{name.upper()}"]) for name in TTL_NAMES if f"IDP_{name.upper()}" in env},
             extra={k: v for k, v in env.items() if k.startswith("IDP_")},
         )
 
