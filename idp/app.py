@@ -15,7 +15,7 @@ from idp.keys import KeyRing
 from idp.oidc.server import AuthorizationServer
 from idp.services import Clock, Services
 from idp.settings import Settings
-from idp.web import experience, logout, oidc, pages
+from idp.web import dev, experience, logout, oidc, pages
 from idp.web.headers import SecurityHeaders
 
 WEB = Path(__file__).parent / "web"
@@ -49,5 +49,6 @@ def routes() -> list[Route | Mount]:
         Route("/sign-in", pages.sign_in),
         Route("/sign-in", pages.sign_in_submit, methods=["POST"]),
         *[Route(path, handler, methods=methods) for path, methods, handler in experience.ROUTES],
+        Route("/api/dev/outbox", dev.outbox),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from idp import bootstrap, keys
 from idp.errors import RequestError
+from idp.experience import config
 from idp.mail import commands
 from idp.settings import Settings
 from idp.store import apps, resources, users
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     resource.add_parser("list").set_defaults(
         run=lambda s, a: emit(s, lambda tx: [resources.to_json(x) for x in resources.list_all(tx)]))
 
+    experience = sub.add_parser("sign-in-exp", help="the sign-in experience (Logto's shape)").add_subparsers()
+    experience.add_parser("get").set_defaults(run=lambda s, a: emit(s, config.load))
+    put = experience.add_parser("set")
+    put.add_argument("file", nargs="?", help="a JSON file, or - for standard input")
+    put.add_argument("--json", help="the JSON document itself")
+    put.set_defaults(run=run_sign_in_exp_set)
+
     commands.add_commands(sub)
 
     key = sub.add_parser("keys", help="signing keys").add_subparsers()
@@ -132,6 +140,20 @@ def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
 def run_resource_create(settings: Settings, args: argparse.Namespace) -> int:
     return emit(settings, lambda tx: resources.to_json(resources.create(
         tx, indicator=args.indicator, name=args.name, access_token_ttl=args.access_token_ttl)))
+
+
+def run_sign_in_exp_set(settings: Settings, args: argparse.Namespace) -> int:
+    if args.json is not None:
+        text = args.json
+    elif args.file:
+        text = sys.stdin.read() if args.file == "-" else open(args.file).read()
+    else:
+        raise RequestError("guard.invalid_input", "Give a file, - for standard input, or --json.")
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise RequestError("guard.invalid_input", f"The document is not valid JSON: {error}") from error
+    return emit(settings, lambda tx: config.save(tx, document))
 
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,12 +12,14 @@ from starlette.responses import JSONResponse
 
 
 class RequestError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400, **data: Any) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, *, keep_changes: bool = False, **data: Any) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
         self.data = data
+        # Commit the transaction before answering with this error (e.g. a counted wrong code).
+        self.keep_changes = keep_changes
 
     def response(self) -> JSONResponse:
         body: dict[str, Any] = {"code": self.code, "message": self.message}

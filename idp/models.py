@@ -171,3 +171,52 @@ class Token(Base):
     expires_at: Mapped[datetime] = mapped_column(Timestamp())
     consumed_at: Mapped[datetime | None] = mapped_column(Timestamp())
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+
+class VerificationCode(Base):
+    """A code sent by email, stored only as a keyed hash, bound to its interaction, email and purpose."""
+
+    __tablename__ = "verification_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    interaction_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    email_key: Mapped[str] = mapped_column(String(256), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    try_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp())
+    consumed_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+
+class RateEvent(Base):
+    """One counted event (a message sent, a failed verification) for a hashed key."""
+
+    __tablename__ = "rate_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp(), index=True)
+
+
+class Lockout(Base):
+    __tablename__ = "lockouts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class OutboxMessage(Base):
+    """A message kept by the development outbox sender instead of being delivered."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    to: Mapped[str] = mapped_column(String(256))
+    to_key: Mapped[str] = mapped_column(String(256), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(Timestamp())

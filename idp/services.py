@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from idp.errors import RequestError
 from idp.settings import Settings
 
 T = TypeVar("T")
@@ -51,8 +52,6 @@ class Clock:
         self.offset_seconds = 0.0
 
     def now(self) -> datetime:
-        from datetime import timedelta
-
         return datetime.now(timezone.utc) + timedelta(seconds=self.offset_seconds)
 
 
@@ -66,14 +65,23 @@ class Services:
     templates: Any  # jinja2 environment
 
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run `fn(ctx, ...)` in one transaction (synchronously)."""
+        """Run `fn(ctx, ...)` in one transaction (synchronously).
+
+        An error raised with `keep_changes=True` is raised after the commit, so that what the
+        failed step counted (a wrong code, a failed attempt) is kept.
+        """
         with self.sessions.begin() as db:
             ctx = Context(db=db, now=self.clock.now(), services=self)
             token = _current.set(ctx)
             try:
                 return fn(ctx, *args, **kwargs)
+            except RequestError as error:
+                if not error.keep_changes:
+                    raise
+                kept = error
             finally:
                 _current.reset(token)
+        raise kept
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(ctx, ...)` in a worker thread, in one transaction."""

@@ -8,9 +8,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
-# Lifetimes in seconds, each settable as IDP_<NAME> (e.g. IDP_CODE_TTL=60).
-TTL_NAMES = ("access_token_ttl", "id_token_ttl", "code_ttl", "refresh_token_ttl", "session_ttl",
-             "interaction_ttl", "client_credentials_ttl")
+# Whole-number settings, each settable as IDP_<NAME> (e.g. IDP_CODE_TTL=60). Lifetimes are seconds.
+INT_NAMES = ("access_token_ttl", "id_token_ttl", "code_ttl", "refresh_token_ttl", "session_ttl",
+             "interaction_ttl", "client_credentials_ttl", "verification_code_ttl", "verification_code_max_tries",
+             "message_rate_limit", "message_rate_window", "verify_failure_limit", "verify_failure_window",
+             "lockout_seconds")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,14 @@ class Settings:
     session_ttl: int = 14 * 24 * 3600
     interaction_ttl: int = 3600
     client_credentials_ttl: int = 600
+    # Logto's verificationCodePolicy, message rate limit and sentinel defaults.
+    verification_code_ttl: int = 600
+    verification_code_max_tries: int = 10
+    message_rate_limit: int = 10
+    message_rate_window: int = 600
+    verify_failure_limit: int = 100
+    verify_failure_window: int = 3600
+    lockout_seconds: int = 3600
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -52,7 +62,7 @@ class Settings:
             data_dir=data_dir,
             database_url=env.get("IDP_DATABASE_URL") or f"sqlite:///{data_dir / 'idp.db'}",
             dev=env.get("IDP_DEV", "").lower() in TRUE_WORDS,
-            **{name: int(env[f"IDP_{name.upper()}"]) for name in TTL_NAMES if f"IDP_{name.upper()}" in env},
+            **{name: int(env[f"IDP_{name.upper()}"]) for name in INT_NAMES if f"IDP_{name.upper()}" in env},
             extra={k: v for k, v in env.items() if k.startswith("IDP_")},
         )
 

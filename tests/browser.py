@@ -62,6 +62,39 @@ class Browser:
         assert submitted.status_code == 200, submitted.text
         return self.finish(submitted.json()["redirectTo"])
 
+    def start(self, url: str, event: str = "SignIn") -> None:
+        landing = self.follow(url)
+        assert landing.status_code == 200, landing.text[:300]
+        started = self.experience("PUT", "", {"interactionEvent": event})
+        assert started.status_code == 204, started.text
+
+    def send_code(self, email: str, event: str = "SignIn") -> httpx.Response:
+        return self.experience("POST", "/verification/verification-code",
+                               {"identifier": {"type": "email", "value": email}, "interactionEvent": event})
+
+    def verify_code(self, email: str, verification_id: str, code: str) -> httpx.Response:
+        return self.experience("POST", "/verification/verification-code/verify",
+                               {"identifier": {"type": "email", "value": email}, "verificationId": verification_id,
+                                "code": code})
+
+    def code_verification(self, server: Any, email: str, event: str = "SignIn") -> str:
+        """Send a code to `email`, read it from the outbox, verify it; returns the verificationId."""
+        sent = self.send_code(email, event)
+        assert sent.status_code == 200, sent.text
+        verification_id = sent.json()["verificationId"]
+        verified = self.verify_code(email, verification_id, server.last_code(email))
+        assert verified.status_code == 200, verified.text
+        return verification_id
+
+    def sign_in_with_code(self, server: Any, url: str, email: str) -> str:
+        self.start(url, "SignIn")
+        verification_id = self.code_verification(server, email)
+        identified = self.experience("POST", "/identification", {"verificationId": verification_id})
+        assert identified.status_code == 204, identified.text
+        submitted = self.experience("POST", "/submit")
+        assert submitted.status_code == 200, submitted.text
+        return self.finish(submitted.json()["redirectTo"])
+
     def finish(self, redirect_to: str) -> str:
         response = self.follow(redirect_to)
         assert response.is_redirect, response.text[:300]

@@ -31,7 +31,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def idp(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp(f"idp-{backend}")
-    server = Server(database_url=database_url(backend, folder), data_dir=folder)
+    server = Server(database_url=database_url(backend, folder), data_dir=folder, extra_env={"IDP_DEV": "1"})
     server.start()
     yield server
     server.stop()

@@ -108,6 +108,16 @@ class Server:
             )
             return apps.to_json(app, secret)
 
+    def outbox(self, to: str) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.endpoint}/api/dev/outbox", params={"to": to}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def last_code(self, to: str) -> str:
+        messages = self.outbox(to)
+        assert messages, f"no message was sent to {to}"
+        return messages[0]["code"]
+
     def make_user(self, email: str, password: str | None = "Correct-Horse-9", **extra: Any) -> dict[str, Any]:
         with self.db() as tx:
             user = users.create(tx, now=datetime.now(timezone.utc), email=email, password=password, **extra)

@@ -41,6 +41,7 @@ def create(
     email: str | None = None,
     username: str | None = None,
     password: str | None = None,
+    password_hash: str | None = None,
     name: str | None = None,
     user_id: str | None = None,
     profile: dict[str, Any] | None = None,
@@ -56,7 +57,7 @@ def create(
         username=username,
         primary_email=email.strip() if email else None,
         email_key=email_key(email) if email else None,
-        password_hash=security.hash_password(password) if password else None,
+        password_hash=security.hash_password(password) if password else password_hash,
         name=name,
         profile=profile or {},
         custom_data=custom_data or {},
@@ -71,8 +72,8 @@ def create(
     return user
 
 
-def set_password(db: Session, user: User, password: str, now: datetime) -> None:
-    user.password_hash = security.hash_password(password)
+def set_password_hash(db: Session, user: User, password_hash: str, now: datetime) -> None:
+    user.password_hash = password_hash
     user.updated_at = now
 
 

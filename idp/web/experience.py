@@ -7,19 +7,23 @@ grants, so the API needs no separate CSRF token.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from idp.errors import RequestError
-from idp.experience import flow
+from idp.experience import codes, flow
+from idp.mail import delivery
 from idp.models import Interaction
 from idp.services import Context, services
 from idp.store import interactions
 
 MAX_BODY = 56 * 1024
+log = logging.getLogger("idp.experience")
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -82,12 +86,57 @@ def verify_password(ctx: Context, interaction: Interaction, body: dict[str, Any]
     return {"verificationId": verification_id}
 
 
-def identify(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
-    flow.identify(ctx, interaction, body.get("verificationId"))
-
-
-def submit(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+def submit(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any] | None:
     return flow.submit(ctx, interaction)
+
+
+def add_profile(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
+    flow.add_profile(ctx, interaction, body)
+
+
+def reset_password(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
+    flow.reset_password(ctx, interaction, body.get("password"))
+
+
+def verify_code(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+    verification_id = codes.verify_code(ctx, interaction, body.get("identifier"), body.get("verificationId"),
+                                        body.get("code"))
+    return {"verificationId": verification_id}
+
+
+async def identification(request: Request) -> Response:
+    """201 when the identification created the user (Register), 204 otherwise."""
+    try:
+        body = await read_json(request)
+        created = await services(request).call(
+            run_step, lambda ctx, it, b: flow.identify(ctx, it, b.get("verificationId")),
+            request.cookies.get("_interaction"), body)
+    except RequestError as error:
+        return error.response()
+    return Response(status_code=201 if created else 204)
+
+
+async def send_code(request: Request) -> Response:
+    """Create the code in one transaction, deliver it after the commit, undo it if delivery fails."""
+    svc = services(request)
+    cookie = request.cookies.get("_interaction")
+    try:
+        body = await read_json(request)
+        sent = await svc.call(run_step, lambda ctx, it, b: codes.request_code(
+            ctx, it, b.get("identifier"), b.get("interactionEvent")), cookie, body)
+    except RequestError as error:
+        return error.response()
+    try:
+        if sent.message is not None:
+            await run_in_threadpool(delivery.send, svc, sent.message)
+    except Exception as error:  # no sender, or it failed: nothing it was given stays usable
+        await svc.call(run_step, lambda ctx, it, b: codes.withdraw(ctx, it, sent), cookie, {})
+        if isinstance(error, RequestError):
+            return error.response()
+        log.error("the email sender failed with %s", type(error).__name__)
+        return RequestError("connector.general", "Error occurred in connector: the message could not be sent.",
+                            400).response()
+    return JSONResponse({"verificationId": sent.verification_id})
 
 
 ROUTES = [
@@ -95,6 +144,10 @@ ROUTES = [
     ("/api/experience/interaction-event", ["PUT"], with_interaction(set_event)),
     ("/api/experience/interaction", ["GET"], with_interaction(view)),
     ("/api/experience/verification/password", ["POST"], with_interaction(verify_password)),
-    ("/api/experience/identification", ["POST"], with_interaction(identify)),
+    ("/api/experience/verification/verification-code", ["POST"], send_code),
+    ("/api/experience/verification/verification-code/verify", ["POST"], with_interaction(verify_code)),
+    ("/api/experience/identification", ["POST"], identification),
+    ("/api/experience/profile", ["POST"], with_interaction(add_profile)),
+    ("/api/experience/profile/password", ["PUT"], with_interaction(reset_password)),
     ("/api/experience/submit", ["POST"], with_interaction(submit)),
 ]

@@ -1,0 +1,54 @@
+"""`/api/dev/*`: development-mode controls. Absent (404) unless IDP_DEV is set."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from idp.errors import RequestError, not_found
+from idp.models import OutboxMessage
+from idp.services import Context, services
+
+MAX_WAIT = 60
+LIMIT = 100
+
+
+def messages(ctx: Context, to: str | None, after_id: int = 0) -> list[dict]:
+    query = select(OutboxMessage).where(OutboxMessage.id > after_id).order_by(OutboxMessage.id.desc()).limit(LIMIT)
+    if to:
+        query = query.where(OutboxMessage.to_key == to.lower())
+    return [
+        {"id": row.id, "to": row.to, "type": row.type, "subject": row.subject, "content": row.content,
+         "code": row.code, "created_at": row.created_at.isoformat()}
+        for row in ctx.db.scalars(query)
+    ]
+
+
+def newest_id(ctx: Context) -> int:
+    return ctx.db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
+
+
+async def outbox(request: Request) -> Response:
+    """Messages newest first; `?to=` filters; `?wait=S` waits up to S seconds for the next one to `to`."""
+    svc = services(request)
+    if not svc.settings.dev:
+        return not_found().response()
+    to = request.query_params.get("to")
+    wait = request.query_params.get("wait")
+    if wait is None:
+        return JSONResponse(await svc.call(messages, to))
+    try:
+        seconds = min(float(wait), MAX_WAIT)
+    except ValueError:
+        return RequestError("guard.invalid_input", "wait must be a number of seconds.").response()
+    after = await svc.call(newest_id)
+    deadline = time.monotonic() + seconds
+    while True:
+        found = await svc.call(messages, to, after)
+        if found or time.monotonic() >= deadline:
+            return JSONResponse(found)
+        await asyncio.sleep(0.05)

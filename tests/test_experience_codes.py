@@ -1,0 +1,157 @@
+"""Logto's email verification-code sequences through the Experience API, codes read from the outbox."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+
+from tests.browser import Browser, query
+
+
+def new_email() -> str:
+    return f"code-{secrets.token_hex(4)}@example.test"
+
+
+def exchange(idp, app, callback: str) -> dict:
+    response = httpx.post(f"{idp.issuer}/token", auth=(app["id"], app["secret"]), data={
+        "grant_type": "authorization_code", "code": query(callback)["code"], "redirect_uri": app["redirect_uris"][0]})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def userinfo(idp, tokens: dict) -> dict:
+    return httpx.get(f"{idp.issuer}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
+
+
+def test_sign_in_by_code(idp, browser: Browser, app, user):
+    callback = browser.sign_in_with_code(idp, browser.authorize_url(app["id"], app["redirect_uris"][0]), user["email"])
+    assert userinfo(idp, exchange(idp, app, callback))["sub"] == user["id"]
+
+
+def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, app):
+    stored = f"Mixed.Case-{secrets.token_hex(3)}@Example.test"
+    idp.make_user(stored)
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
+    assert browser.send_code(stored.lower()).status_code == 200
+    message = idp.outbox(stored)[0]
+    assert message["to"] == stored and message["type"] == "SignIn" and len(message["code"]) == 6
+
+
+def test_register_by_code_then_sign_in(idp, browser: Browser, app):
+    email = new_email()
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
+    verification_id = browser.code_verification(idp, email, "Register")
+    created = browser.experience("POST", "/identification", {"verificationId": verification_id})
+    assert created.status_code == 201, created.text
+    submitted = browser.experience("POST", "/submit").json()
+    info = userinfo(idp, exchange(idp, app, browser.finish(submitted["redirectTo"])))
+    assert info["email"] == email and info["email_verified"] is True
+
+
+def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app):
+    idp.cli("sign-in-exp", "set", "--json", '{"signUp": {"identifiers": ["email"], "password": true, "verify": true}}')
+    try:
+        email = new_email()
+        browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
+        verification_id = browser.code_verification(idp, email, "Register")
+        missing = browser.experience("POST", "/identification", {"verificationId": verification_id})
+        assert missing.status_code == 422 and missing.json()["code"] == "user.missing_profile"
+        weak = browser.experience("POST", "/profile", {"type": "password", "value": "password123"})
+        assert weak.status_code == 422 and weak.json()["code"] == "password.rejected"
+        assert browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"}).status_code == 204
+        assert browser.experience("POST", "/identification", {}).status_code == 201
+        browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
+    finally:
+        idp.cli("sign-in-exp", "set", "--json", '{"signUp": {"identifiers": ["email"], "password": false, "verify": true}}')
+    again = Browser(idp.endpoint)
+    callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email, "Tall-Ladder-42")
+    assert "code" in query(callback)
+
+
+def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, user):
+    signed_in = Browser(idp.endpoint)
+    signed_in.sign_in_with_password(signed_in.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
+                                    user["password"])
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
+    verification_id = browser.code_verification(idp, user["email"], "ForgotPassword")
+    assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+    same = browser.experience("PUT", "/profile/password", {"password": user["password"]})
+    assert same.status_code == 422 and same.json()["code"] == "user.same_password"
+    assert browser.experience("PUT", "/profile/password", {"password": "Brand-New-Pass-7"}).status_code == 204
+    assert browser.experience("POST", "/submit").status_code == 204
+    # The old session is over: a silent authorization needs a new sign-in.
+    silent = signed_in.follow(signed_in.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
+    assert query(silent.headers["location"])["error"] == "login_required"
+    fresh = Browser(idp.endpoint)
+    fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"], "Brand-New-Pass-7")
+
+
+def test_forgot_password_for_an_unknown_email_answers_the_same_and_sends_nothing(idp, browser: Browser, app, user):
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
+    unknown = new_email()
+    known_answer = browser.send_code(user["email"], "ForgotPassword")
+    unknown_answer = browser.send_code(unknown, "ForgotPassword")
+    assert known_answer.status_code == unknown_answer.status_code == 200
+    assert set(known_answer.json()) == set(unknown_answer.json()) == {"verificationId"}
+    assert idp.outbox(unknown) == [] and len(idp.outbox(user["email"])) == 1
+
+
+@pytest.mark.parametrize("value", [
+    "a@example.test,b@example.test", "a@example.test;b@example.test", "A <a@example.test>", " a@example.test",
+    "a@example.test\r\nBcc: b@example.test", "not-an-email", "a@b", "x" * 300 + "@example.test",
+])
+def test_an_email_is_exactly_one_plain_address(idp, browser: Browser, app, value):
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
+    answer = browser.send_code(value)
+    assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"
+
+
+class TestCodeErrors:
+    def sent(self, idp, browser, app, email):
+        browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
+        answer = browser.send_code(email)
+        assert answer.status_code == 200
+        return answer.json()["verificationId"], idp.last_code(email)
+
+    def test_wrong_code_then_too_many_tries(self, idp, browser: Browser, app, user):
+        verification_id, code = self.sent(idp, browser, app, user["email"])
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(10):
+            answer = browser.verify_code(user["email"], verification_id, wrong)
+            assert answer.status_code == 400 and answer.json()["code"] == "verification_code.code_mismatch"
+        answer = browser.verify_code(user["email"], verification_id, code)
+        assert answer.status_code == 400 and answer.json()["code"] == "verification_code.exceed_max_try"
+
+    def test_a_code_is_used_once(self, idp, browser: Browser, app, user):
+        verification_id, code = self.sent(idp, browser, app, user["email"])
+        assert browser.verify_code(user["email"], verification_id, code).status_code == 200
+        again = browser.verify_code(user["email"], verification_id, code)
+        assert again.status_code == 400 and again.json()["code"] == "verification_code.not_found"
+
+    def test_a_new_code_replaces_the_previous_one(self, idp, browser: Browser, app, user):
+        first_id, first_code = self.sent(idp, browser, app, user["email"])
+        second = browser.send_code(user["email"]).json()["verificationId"]
+        stale = browser.verify_code(user["email"], first_id, first_code)
+        assert stale.status_code == 400 and stale.json()["code"] == "verification_code.not_found"
+        assert browser.verify_code(user["email"], second, idp.last_code(user["email"])).status_code == 200
+
+    def test_the_code_is_bound_to_its_email(self, idp, browser: Browser, app, user):
+        verification_id, code = self.sent(idp, browser, app, user["email"])
+        answer = browser.verify_code(new_email(), verification_id, code)
+        assert answer.status_code == 400 and answer.json()["code"] == "verification_code.email_mismatch"
+
+    def test_the_code_is_bound_to_its_interaction(self, idp, browser: Browser, app, user):
+        verification_id, code = self.sent(idp, browser, app, user["email"])
+        other = Browser(idp.endpoint)
+        other.start(other.authorize_url(app["id"], app["redirect_uris"][0]))
+        answer = other.verify_code(user["email"], verification_id, code)
+        assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
+
+    def test_unknown_verification_and_no_session(self, idp, browser: Browser, app, user):
+        self.sent(idp, browser, app, user["email"])
+        answer = browser.verify_code(user["email"], "nope", "123456")
+        assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
+        lost = Browser(idp.endpoint).verify_code(user["email"], "nope", "123456")
+        assert lost.status_code == 400 and lost.json()["code"] == "session.not_found"
