@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error, grants
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, OAuth2Error, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN
 from authlib.oidc.core import OpenIDCode
 
 from idp.models import AuthorizationCode, BrowserSession, Grant, Token, User
@@ -54,6 +55,17 @@ class S256Challenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
         if not data.get("code_challenge") and grant.client.is_public:
             raise InvalidRequestError("PKCE is required for this client (code_challenge with S256).")
+
+    def validate_code_verifier(self, grant: Any, result: Any) -> None:
+        # As Logto's engine answers: a malformed verifier is invalid_request; a missing, unexpected
+        # (no challenge was sent: RFC 9700 §4.8.2) or wrong one fails verification, invalid_grant.
+        verifier = grant.request.form.get("code_verifier")
+        if verifier and not CODE_VERIFIER_PATTERN.match(verifier):
+            raise InvalidRequestError("Invalid 'code_verifier'.")
+        try:
+            super().validate_code_verifier(grant, result)
+        except InvalidRequestError as error:
+            raise InvalidGrantError("PKCE verification failed.") from error
 
 
 @dataclass
@@ -166,6 +178,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         row = store.find_token(ctx.db, refresh_token, kind="refresh")
         if row is None or row.client_id != client.client_id or not store.is_live(ctx.db, row, ctx.now):
             return None
+        if live_user(row.user_id) is None:
+            return None  # deleted or suspended: invalid_grant, as Logto answers
         if row.consumed_at is not None:
             self._refuse_reuse(row, ctx.now)
             return None
@@ -190,6 +204,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token: tokens.IssuedToken) -> User | None:
         return live_user(refresh_token.row.user_id)
+
+    def revoke_old_credential(self, refresh_token: tokens.IssuedToken) -> None:
+        """Nothing to do: a rotated token was consumed when it was looked up."""
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
