@@ -37,6 +37,26 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def create_database(url: str, name: str) -> str:
+    """A PostgreSQL database of its own beside `url`'s, for servers that must not share tables."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def fresh_database_url(backend: str, folder: Path, name: str) -> str:
+    """An empty database: a SQLite file in `folder`, or a reset PostgreSQL database `name`."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder}/{name}.db"
+    base = os.environ["IDP_TEST_DATABASE_URL"]
+    url = create_database(base, name)
+    reset_postgres(url)
+    return url
+
+
 @dataclass
 class Server:
     """One idp process (or several sharing a database) and helpers to seed it."""
