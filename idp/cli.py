@@ -15,7 +15,7 @@ from typing import Any
 from idp import bootstrap, keys
 from idp.errors import RequestError
 from idp.experience import config
-from idp.mail import commands
+from idp.mail import commands, delivery
 from idp.settings import Settings
 from idp.store import apps, resources, users
 
@@ -160,6 +160,7 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     bootstrap.prepare(settings)
+    warn_about_development_defaults(settings)
     if not args.no_demo:
         with bootstrap.session(settings) as tx:
             demo = bootstrap.demo_app(tx, settings)
@@ -167,6 +168,20 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run("idp.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port,
                 workers=args.workers, log_level="info", access_log=False)
     return 0
+
+
+def warn_about_development_defaults(settings: Settings) -> None:
+    with bootstrap.session(settings) as tx:
+        connector = delivery.active_name(tx)
+    if connector is None and settings.dev:
+        log.warning("!!! EMAIL IS NOT DELIVERED: the development outbox keeps every message, codes included, "
+                    "at %s/api/dev/outbox. Set a connector with `idp connector set` for real delivery. !!!",
+                    settings.endpoint)
+    elif connector is None:
+        log.warning("No email connector is set: email verification codes cannot be sent "
+                    "(set one with `idp connector set`, or IDP_DEV=1 for the development outbox).")
+    if settings.endpoint.startswith("http://") and not settings.dev:
+        log.warning("IDP_ENDPOINT uses http://; use https:// outside local development.")
 
 
 def announce(settings: Settings, demo: dict[str, Any]) -> None:

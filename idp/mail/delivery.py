@@ -17,6 +17,11 @@ def environment(services: Any) -> SenderEnvironment:
     return SenderEnvironment(settings=services.settings, sessions=services.sessions, now=services.clock.now)
 
 
+def active_name(db: Any) -> str | None:
+    active = configs.get(db, ACTIVE_KEY)
+    return active["name"] if active else None
+
+
 def active_sender(services: Any) -> EmailSender:
     with services.sessions.begin() as db:
         active = configs.get(db, ACTIVE_KEY)
