@@ -89,7 +89,7 @@ def authjs(idp: Server, tmp_path: Path) -> Iterator[AuthjsApp]:
         print(log.read_text())  # shown by pytest when the test fails
 
 
-def sign_in(authjs: AuthjsApp, idp: Server, browser: Browser, user: dict) -> None:
+def sign_in(authjs: AuthjsApp, idp: Server, browser: Browser, user: dict, by_code: bool = False) -> None:
     after_sign_in = f"{authjs.url}/signed-in"
     started = authjs.http.post("/auth/signin/logto",
                                data={"csrfToken": authjs.csrf_token(), "callbackUrl": after_sign_in})
@@ -101,7 +101,10 @@ def sign_in(authjs: AuthjsApp, idp: Server, browser: Browser, user: dict) -> Non
     assert params["scope"].split() == LOGTO_DEFAULT_SCOPES
     assert params["code_challenge_method"] == "S256" and params["code_challenge"]
 
-    callback = browser.sign_in_with_password(authorize_url, user["email"], user["password"])
+    if by_code:
+        callback = browser.sign_in_with_code(idp, authorize_url, user["email"])
+    else:
+        callback = browser.sign_in_with_password(authorize_url, user["email"], user["password"])
     assert callback.startswith(authjs.callback_url + "?"), callback
     assert query(callback)["iss"] == idp.issuer
 
@@ -130,3 +133,10 @@ def test_authjs_logto_provider_signs_in_calls_userinfo_and_signs_out(idp: Server
     assert signed_out.status_code == 302, signed_out.text
     assert authjs.session() is None
     assert authjs.http.get("/me").status_code == 401
+
+
+def test_authjs_logto_provider_signs_in_by_email_code(idp: Server, browser: Browser, user: dict, authjs: AuthjsApp):
+    sign_in(authjs, idp, browser, user, by_code=True)
+    session = authjs.session()
+    assert session is not None and session["user"]["email"] == user["email"]
+    assert session["idpSubject"] == user["id"]
