@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     templates = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape())
-    svc = Services(settings=settings, sessions=make_sessionmaker(engine), clock=Clock(), keys=KeyRing(),
+    svc = Services(settings=settings, sessions=make_sessionmaker(engine), clock=Clock(shared_offset=settings.dev), keys=KeyRing(),
                    oauth=AuthorizationServer(), templates=templates)
     app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies)])
     app.state.services = svc
@@ -49,6 +49,6 @@ def routes() -> list[Route | Mount]:
         Route("/sign-in", pages.sign_in),
         Route("/sign-in", pages.sign_in_submit, methods=["POST"]),
         *[Route(path, handler, methods=methods) for path, methods, handler in experience.ROUTES],
-        Route("/api/dev/outbox", dev.outbox),
+        *[Route(path, handler, methods=methods) for path, methods, handler in dev.ROUTES],
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]

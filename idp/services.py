@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from idp.errors import RequestError
 from idp.settings import Settings
+from idp.store import configs
 
 T = TypeVar("T")
 
@@ -46,13 +47,21 @@ def current() -> Context:
 
 
 class Clock:
-    """UTC now, shifted by an offset that tests may move forward."""
+    """UTC now. In development mode it is shifted by an offset kept in the database, so that a
+    test can move every worker's time forward at once (`POST /api/dev/clock`)."""
 
-    def __init__(self) -> None:
-        self.offset_seconds = 0.0
+    OFFSET_KEY = "dev.clock_offset"
 
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc) + timedelta(seconds=self.offset_seconds)
+    def __init__(self, shared_offset: bool = False) -> None:
+        self.shared_offset = shared_offset
+
+    def now(self, db: Session | None = None) -> datetime:
+        now = datetime.now(timezone.utc)
+        if self.shared_offset and db is not None:
+            offset = configs.get(db, self.OFFSET_KEY)
+            if offset:
+                now += timedelta(seconds=float(offset))
+        return now
 
 
 @dataclass
@@ -71,7 +80,7 @@ class Services:
         failed step counted (a wrong code, a failed attempt) is kept.
         """
         with self.sessions.begin() as db:
-            ctx = Context(db=db, now=self.clock.now(), services=self)
+            ctx = Context(db=db, now=self.clock.now(db), services=self)
             token = _current.set(ctx)
             try:
                 return fn(ctx, *args, **kwargs)

@@ -38,6 +38,9 @@ class Settings:
     verify_failure_limit: int = 100
     verify_failure_window: int = 3600
     lockout_seconds: int = 3600
+    signing_key_file: str | None = None
+    # Development mode: every address at these email domains gets this code (e.g. example.test=000000).
+    fixed_codes: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -63,8 +66,16 @@ class Settings:
             database_url=env.get("IDP_DATABASE_URL") or f"sqlite:///{data_dir / 'idp.db'}",
             dev=env.get("IDP_DEV", "").lower() in TRUE_WORDS,
             **{name: int(env[f"IDP_{name.upper()}"]) for name in INT_NAMES if f"IDP_{name.upper()}" in env},
+            signing_key_file=env.get("IDP_SIGNING_KEY_FILE") or None,
+            fixed_codes=parse_pairs(env.get("IDP_DEV_FIXED_CODES", "")),
             extra={k: v for k, v in env.items() if k.startswith("IDP_")},
         )
+
+
+def parse_pairs(text: str) -> dict[str, str]:
+    """`"a=1,b=2"` -> {"a": "1", "b": "2"}."""
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {key.strip().lower(): value.strip() for key, value in pairs}
 
 
 def check_endpoint(endpoint: str) -> None:

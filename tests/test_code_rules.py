@@ -120,6 +120,7 @@ def test_without_a_sender_nothing_is_created(tmp_path):
         assert browser.experience("GET", "/interaction").json()["verificationRecords"] == []
         with server.db() as db:
             assert db.query(VerificationCode).count() == 0 and db.query(User).count() == 0
-        assert httpx.get(f"{server.endpoint}/api/dev/outbox").status_code == 404
+        for method, path in (("GET", "outbox"), ("POST", "clock"), ("POST", "reset"), ("POST", "keys/rotate")):
+            assert httpx.request(method, f"{server.endpoint}/api/dev/{path}").status_code == 404
     finally:
         server.stop()

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from idp import devtools
 from idp.errors import RequestError, not_found
 from idp.models import OutboxMessage
 from idp.services import Context, services
+from idp.web.experience import read_json
 
 MAX_WAIT = 60
 LIMIT = 100
@@ -32,11 +34,34 @@ def newest_id(ctx: Context) -> int:
     return ctx.db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
 
 
+def dev_only(handler):
+    """Answer 404 unless development mode is on."""
+
+    async def guarded(request: Request) -> Response:
+        if not services(request).settings.dev:
+            return not_found().response()
+        return await handler(request)
+
+    return guarded
+
+
+def json_step(step, status: int = 200):
+    """A development control: read a JSON body, run `step(ctx, body)`, answer its result."""
+
+    async def handler(request: Request) -> Response:
+        try:
+            body = await read_json(request)
+            result = await services(request).call(step, body)
+        except RequestError as error:
+            return error.response()
+        return Response(status_code=204) if result is None else JSONResponse(result, status_code=status)
+
+    return dev_only(handler)
+
+
 async def outbox(request: Request) -> Response:
     """Messages newest first; `?to=` filters; `?wait=S` waits up to S seconds for the next one to `to`."""
     svc = services(request)
-    if not svc.settings.dev:
-        return not_found().response()
     to = request.query_params.get("to")
     wait = request.query_params.get("wait")
     if wait is None:
@@ -52,3 +77,14 @@ async def outbox(request: Request) -> Response:
         if found or time.monotonic() >= deadline:
             return JSONResponse(found)
         await asyncio.sleep(0.05)
+
+
+ROUTES = [
+    ("/api/dev/outbox", ["GET"], dev_only(outbox)),
+    ("/api/dev/clock", ["GET"], json_step(lambda ctx, body: devtools.clock(ctx))),
+    ("/api/dev/clock", ["POST"], json_step(devtools.advance_clock)),
+    ("/api/dev/reset", ["POST"], json_step(lambda ctx, body: devtools.reset(ctx))),
+    ("/api/dev/fixed-codes", ["GET"], json_step(lambda ctx, body: devtools.fixed_codes(ctx))),
+    ("/api/dev/fixed-codes", ["PUT"], json_step(devtools.set_fixed_codes)),
+    ("/api/dev/keys/rotate", ["POST"], json_step(devtools.rotate_keys)),
+]
