@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from idp import bootstrap, keys
+from idp import bootstrap, keys, seed
 from idp.errors import RequestError
 from idp.experience import config
 from idp.mail import commands, delivery
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo application")
+    serve.add_argument("--seed", help="apply this seed file (TOML) before serving")
     serve.set_defaults(run=run_serve)
 
     sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(run=run_migrate)
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("file", nargs="?", help="a JSON file, or - for standard input")
     put.add_argument("--json", help="the JSON document itself")
     put.set_defaults(run=run_sign_in_exp_set)
+
+    seed_command = sub.add_parser("seed", help="apply a seed file (TOML) idempotently")
+    seed_command.add_argument("file")
+    seed_command.set_defaults(run=run_seed)
 
     commands.add_commands(sub)
 
@@ -142,6 +147,18 @@ def run_resource_create(settings: Settings, args: argparse.Namespace) -> int:
         tx, indicator=args.indicator, name=args.name, access_token_ttl=args.access_token_ttl)))
 
 
+def apply_seed(settings: Settings, path: str) -> dict[str, Any]:
+    document = seed.read(path)
+    with bootstrap.session(settings) as tx:
+        return seed.apply(tx, document, now())
+
+
+def run_seed(settings: Settings, args: argparse.Namespace) -> int:
+    bootstrap.prepare(settings)
+    print(json.dumps(apply_seed(settings, args.file), indent=2, default=str))
+    return 0
+
+
 def run_sign_in_exp_set(settings: Settings, args: argparse.Namespace) -> int:
     if args.json is not None:
         text = args.json
@@ -160,6 +177,8 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     bootstrap.prepare(settings)
+    if args.seed:
+        apply_seed(settings, args.seed)
     warn_about_development_defaults(settings)
     if not args.no_demo:
         with bootstrap.session(settings) as tx:

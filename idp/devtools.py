@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from idp import keys, models
+from idp import keys, models, seed
 from idp.errors import RequestError
 from idp.services import Clock, Context
 from idp.store import configs
@@ -69,3 +69,7 @@ def rotate_keys(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     if alg not in (keys.EC_ALG, keys.RSA_ALG):
         raise RequestError("guard.invalid_input", "alg must be ES384 or RS256.")
     return keys.rotate(ctx.db, ctx.now, alg)
+
+
+def apply_seed(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    return seed.apply(ctx.db, body, ctx.now)

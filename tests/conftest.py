@@ -11,6 +11,8 @@ import pytest
 from tests.browser import Browser
 from tests.server import Server, reset_postgres
 
+pytest_plugins = ["pytester"]
+
 POSTGRES_URL = os.environ.get("IDP_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

@@ -108,7 +108,7 @@ def test_sign_in_mode_forbids_the_other_event(started):
 
 
 def test_without_a_sender_nothing_is_created(tmp_path):
-    server = Server(database_url=f"sqlite:///{tmp_path}/nosender.db", data_dir=tmp_path)
+    server = Server(database_url=f"sqlite:///{tmp_path}/nosender.db", data_dir=tmp_path, extra_env={"IDP_DEV": "0"})
     server.start()
     try:
         app = server.make_app()

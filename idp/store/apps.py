@@ -69,6 +69,18 @@ def create(
     return app, secret
 
 
+def update(app: Application, *, name: str, redirect_uris: list[str], post_logout_redirect_uris: list[str],
+           secret: str | None = None) -> Application:
+    for uri in [*redirect_uris, *post_logout_redirect_uris]:
+        check_registered_uri(uri)
+    app.name = name
+    app.redirect_uris = list(redirect_uris)
+    app.post_logout_redirect_uris = list(post_logout_redirect_uris)
+    if secret and app.type in CONFIDENTIAL:
+        app.secret_hash = security.sha256(secret)
+    return app
+
+
 def check_registered_uri(uri: str) -> None:
     """Refuse what exact matching cannot make safe: fragments, user info, wildcards."""
     parts = urlsplit(uri)

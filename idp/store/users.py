@@ -72,6 +72,18 @@ def create(
     return user
 
 
+def update(user: User, *, email: str | None = None, **fields: Any) -> bool:
+    """Set the given fields (None leaves one unchanged); returns whether anything changed."""
+    changed = False
+    if email is not None and email != user.primary_email:
+        user.primary_email, user.email_key, changed = email.strip(), email_key(email), True
+    for name, value in fields.items():
+        if value is not None and getattr(user, name) != value:
+            setattr(user, name, value)
+            changed = True
+    return changed
+
+
 def set_password_hash(db: Session, user: User, password_hash: str, now: datetime) -> None:
     user.password_hash = password_hash
     user.updated_at = now

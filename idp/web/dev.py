@@ -87,4 +87,5 @@ ROUTES = [
     ("/api/dev/fixed-codes", ["GET"], json_step(lambda ctx, body: devtools.fixed_codes(ctx))),
     ("/api/dev/fixed-codes", ["PUT"], json_step(devtools.set_fixed_codes)),
     ("/api/dev/keys/rotate", ["POST"], json_step(devtools.rotate_keys)),
+    ("/api/dev/seed", ["POST"], json_step(devtools.apply_seed)),
 ]
