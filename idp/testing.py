@@ -59,12 +59,13 @@ class IdpServer:
         return {**os.environ, "IDP_ENDPOINT": self.endpoint, "IDP_PORT": str(self.port), "IDP_DEV": "1",
                 "IDP_DATABASE_URL": self.database_url, "IDP_DATA_DIR": str(self.data_dir), **self.extra_env}
 
-    def start(self, *args: str, port: int | None = None) -> subprocess.Popen:
+    def start(self, *args: str, port: int | None = None, demo: bool = False) -> subprocess.Popen:
         """Start one `idp serve` process (call again with another port for a second worker)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = self.env if port is None else {**self.env, "IDP_PORT": str(port)}
         log = open(self.data_dir / f"server-{len(self.processes)}.log", "w")
-        process = subprocess.Popen([sys.executable, "-m", "idp", "serve", "--no-demo", *args], env=env,
+        command = [sys.executable, "-m", "idp", "serve", *([] if demo else ["--no-demo"]), *args]
+        process = subprocess.Popen(command, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         wait_ready(f"http://127.0.0.1:{port or self.port}", process)
