@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from idp import bootstrap, keys, seed
+from idp import bootstrap, cleanup, keys, seed
 from idp.errors import RequestError
 from idp.experience import config
 from idp.mail import commands, delivery
@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("file", nargs="?", help="a JSON file, or - for standard input")
     put.add_argument("--json", help="the JSON document itself")
     put.set_defaults(run=run_sign_in_exp_set)
+
+    sub.add_parser("purge", help="delete expired codes, tokens, sessions and interactions").set_defaults(
+        run=lambda s, a: emit(s, lambda tx: cleanup.purge(tx, now()) or {"purged": True}))
 
     seed_command = sub.add_parser("seed", help="apply a seed file (TOML) idempotently")
     seed_command.add_argument("file")
@@ -208,8 +211,11 @@ def announce(settings: Settings, demo: dict[str, Any]) -> None:
         f"idp is starting at {settings.endpoint}",
         f"  issuer:            {settings.issuer}",
         f"  discovery:         {settings.issuer}/.well-known/openid-configuration",
+        f"  demo:              {settings.endpoint}/demo-app",
         f"  demo app id:       {demo['id']}",
         f"  demo app secret:   {demo['secret']}",
         f"  database:          {settings.database_url}",
     ]
+    if settings.dev:
+        lines.append(f"  dev outbox:        {settings.endpoint}/api/dev/outbox")
     print("\n".join(lines), flush=True)
