@@ -14,6 +14,8 @@ from authlib.oauth2.rfc6749 import JsonRequest, OAuth2Payload, OAuth2Request
 from starlette.datastructures import FormData, Headers, QueryParams
 from starlette.requests import Request
 
+from idp.services import services
+
 
 class Payload(OAuth2Payload):
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
@@ -34,10 +36,17 @@ class Payload(OAuth2Payload):
 
 
 class IdpRequest(OAuth2Request):
-    """An OAuth2Request built from already-read parts."""
+    """An OAuth2Request built from already-read parts.
+
+    authlib refuses a plain-http URI that is not loopback, judging by the URI it is given. Built
+    from the request, that URI reflects the client's `Host` header (a 500 for `Host: evil.test`)
+    and, behind a TLS-terminating proxy, the proxy hop. Whether idp is served over https is the
+    deployment's setting (`IDP_ENDPOINT`), so that check is not made per request.
+    """
 
     def __init__(self, method: str, uri: str, headers: Headers, query: QueryParams, form: FormData) -> None:
-        super().__init__(method=method, uri=uri, headers=headers)
+        super().__init__(method=method, uri="https://idp.invalid/", headers=headers)
+        self.uri = uri
         self._query = query
         self._form = form
         pairs = list(query.multi_items())
@@ -63,12 +72,19 @@ async def read(request: Request) -> IdpRequest:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
-    return IdpRequest(request.method, str(request.url), request.headers, request.query_params, form)
+    return IdpRequest(request.method, public_uri(request), request.headers, request.query_params, form)
 
 
-def from_params(params: dict[str, str], uri: str) -> IdpRequest:
-    """Rebuild an authorization request from stored parameters."""
-    return IdpRequest("GET", uri, Headers(), QueryParams(params), FormData())
+def public_uri(request: Request) -> str:
+    """The request's URI on the configured endpoint: `Host` and `X-Forwarded-*` never choose it."""
+    uri = services(request).settings.endpoint + request.url.path
+    return f"{uri}?{request.url.query}" if request.url.query else uri
+
+
+def from_params(params: dict[str, Any], uri: str) -> IdpRequest:
+    """Rebuild an authorization request from stored parameters (a list value is a repeated parameter)."""
+    pairs = [(key, item) for key, value in params.items() for item in (value if isinstance(value, list) else [value])]
+    return IdpRequest("GET", uri, Headers(), QueryParams(pairs), FormData())
 
 
 def json_request(request: IdpRequest, data: Any) -> JsonRequest:
