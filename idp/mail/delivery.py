@@ -6,11 +6,9 @@ import logging
 from typing import Any
 
 from idp.errors import RequestError
-from idp.mail import EmailSender, Message, SenderEnvironment, factory
-from idp.store import configs
+from idp.mail import EmailSender, Message, SenderEnvironment, connectors, factory
 
 log = logging.getLogger("idp.mail")
-ACTIVE_KEY = "connector.email"
 
 
 def environment(services: Any) -> SenderEnvironment:
@@ -18,17 +16,18 @@ def environment(services: Any) -> SenderEnvironment:
 
 
 def active_name(db: Any) -> str | None:
-    active = configs.get(db, ACTIVE_KEY)
+    active = connectors.get_active(db)
     return active["name"] if active else None
 
 
 def active_sender(services: Any) -> EmailSender:
+    env = environment(services)
     with services.sessions.begin() as db:
-        active = configs.get(db, ACTIVE_KEY)
-    if active:
-        return factory(active["name"])(active["config"], environment(services))
+        sender = connectors.sender_for(db, env)
+    if sender is not None:
+        return sender
     if services.settings.dev:
-        return factory("outbox")({}, environment(services))
+        return factory("outbox")({}, env)
     raise RequestError("connector.not_found", "No email connector is configured.", 501)
 
 

@@ -1,0 +1,101 @@
+"""HTTP delivery: Logto's HTTP email connector, and the bounded POST every HTTP-based sender uses.
+
+The HTTP connector POSTs `{to, type, payload}` as JSON to the configured `endpoint`, with the
+optional `authorization` value as the `Authorization` header (`connector-http-email`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+
+from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail.connectors import require_object, string_field, url_field, without_none
+from idp.mail.templates import check_recipient
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 10.0
+MAX_BODY_BYTES = 64 * 1024
+MAX_DESCRIPTION = 200
+
+
+def validate(config: Any) -> dict[str, Any]:
+    """Logto's HTTP email config: `endpoint` (URL), optional `authorization` header value."""
+    config = require_object(config)
+    return without_none({
+        "endpoint": url_field(config, "endpoint"),
+        "authorization": string_field(config, "authorization", required=False),
+    })
+
+
+def create(config: dict[str, Any], env: SenderEnvironment) -> HttpSender:
+    config = validate(config)
+    return HttpSender(config["endpoint"], config.get("authorization"))
+
+
+class HttpSender:
+    """Hands each message to the operator's own HTTP endpoint."""
+
+    def __init__(self, endpoint: str, authorization: str | None, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.endpoint = endpoint
+        self._authorization = authorization
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"HttpSender(endpoint={self.endpoint!r})"
+
+    def send(self, message: Message) -> None:
+        body = {"to": check_recipient(message.to), "type": message.type, "payload": message.payload}
+        headers = {"Authorization": self._authorization} if self._authorization else {}
+        status, text = post(self.endpoint, service="HTTP email endpoint", timeout=self.timeout,
+                            json=body, headers=headers)
+        if not 200 <= status < 300:
+            log.warning("HTTP email endpoint answered %s", status)
+            description = scrub(text, self._authorization)[:MAX_DESCRIPTION] or f"HTTP {status}"
+            raise SendError("connector.general", f"Error occurred in connector: {description}", 400, statusCode=status)
+
+
+def post(url: str, *, service: str, timeout: float = TIMEOUT_SECONDS, **request: Any) -> tuple[int, str]:
+    """POST once (never retried, so a code is never sent twice) and return (status, body text).
+
+    Connect, write, read and pool waits together stay within `timeout`; reading the body stops at
+    the same deadline. Timeouts and network failures become `connector.general`.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        with httpx.Client(timeout=phases(timeout), follow_redirects=False) as client:
+            with client.stream("POST", url, **request) as response:
+                return response.status_code, read_body(response, deadline)
+    except httpx.TimeoutException:
+        log.warning("%s timed out after %s s", service, timeout)
+        raise SendError("connector.general", f"Error occurred in connector: {service} timed out after {timeout:g} s",
+                        400) from None
+    except httpx.HTTPError as error:
+        log.warning("%s is unreachable: %s", service, type(error).__name__)
+        raise SendError("connector.general", f"Error occurred in connector: {service} is unreachable "
+                        f"({type(error).__name__})", 400) from None
+
+
+def phases(total: float) -> httpx.Timeout:
+    return httpx.Timeout(connect=total * 0.3, write=total * 0.1, read=total * 0.5, pool=total * 0.1)
+
+
+def read_body(response: httpx.Response, deadline: float) -> str:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("deadline passed while reading the body")
+        if size > MAX_BODY_BYTES:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def scrub(text: str, secret: str | None) -> str:
+    """`text` without `secret`, in case the endpoint echoes what it was sent."""
+    return text.replace(secret, "******") if secret else text
