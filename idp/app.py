@@ -15,7 +15,7 @@ from idp.keys import KeyRing
 from idp.oidc.server import AuthorizationServer
 from idp.services import Clock, Services
 from idp.settings import Settings
-from idp.web import dev, experience, logout, oidc, pages
+from idp.web import demo, dev, experience, logout, oidc, pages
 from idp.web.headers import SecurityHeaders
 
 WEB = Path(__file__).parent / "web"
@@ -46,9 +46,9 @@ def routes() -> list[Route | Mount]:
         Route("/oidc/session/end", logout.end_session, methods=["GET", "POST"]),
         Route("/oidc/session/end/confirm", logout.confirm, methods=["POST"]),
         Route("/oidc/session/end/success", logout.success),
-        Route("/sign-in", pages.sign_in),
-        Route("/sign-in", pages.sign_in_submit, methods=["POST"]),
+        *[Route(path, handler, methods=methods) for path, methods, handler in pages.ROUTES],
         *[Route(path, handler, methods=methods) for path, methods, handler in experience.ROUTES],
         *[Route(path, handler, methods=methods) for path, methods, handler in dev.ROUTES],
+        *[Route(path, handler, methods=methods) for path, methods, handler in demo.ROUTES],
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]

@@ -7,23 +7,19 @@ grants, so the API needs no separate CSRF token.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from idp.errors import RequestError
 from idp.experience import codes, flow
-from idp.mail import delivery
 from idp.models import Interaction
 from idp.services import Context, services
-from idp.store import interactions
+from idp.web import steps
 
 MAX_BODY = 56 * 1024
-log = logging.getLogger("idp.experience")
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -63,10 +59,7 @@ def with_interaction(step: Callable[[Context, Interaction, dict[str, Any]], Any]
 
 
 def run_step(ctx: Context, step: Callable[..., Any], cookie: str | None, body: dict[str, Any]) -> Any:
-    interaction = interactions.by_cookie(ctx.db, cookie, ctx.now)
-    if interaction is None:
-        raise RequestError("session.not_found", "Session not found. Please go back and sign in again.", 400)
-    return step(ctx, interaction, body)
+    return steps.in_interaction(ctx, cookie, step, body)
 
 
 def start(ctx: Context, interaction: Interaction, body: dict[str, Any]) -> None:
@@ -117,25 +110,13 @@ async def identification(request: Request) -> Response:
 
 
 async def send_code(request: Request) -> Response:
-    """Create the code in one transaction, deliver it after the commit, undo it if delivery fails."""
-    svc = services(request)
-    cookie = request.cookies.get("_interaction")
+    """Create the code, deliver it after the commit, withdraw it if delivery fails."""
     try:
         body = await read_json(request)
-        sent = await svc.call(run_step, lambda ctx, it, b: codes.request_code(
-            ctx, it, b.get("identifier"), b.get("interactionEvent")), cookie, body)
+        sent = await steps.send_code(services(request), request.cookies.get("_interaction"), lambda ctx, it: (
+            codes.request_code(ctx, it, body.get("identifier"), body.get("interactionEvent"))))
     except RequestError as error:
         return error.response()
-    try:
-        if sent.message is not None:
-            await run_in_threadpool(delivery.send, svc, sent.message)
-    except Exception as error:  # no sender, or it failed: nothing it was given stays usable
-        await svc.call(run_step, lambda ctx, it, b: codes.withdraw(ctx, it, sent), cookie, {})
-        if isinstance(error, RequestError):
-            return error.response()
-        log.error("the email sender failed with %s", type(error).__name__)
-        return RequestError("connector.general", "Error occurred in connector: the message could not be sent.",
-                            400).response()
     return JSONResponse({"verificationId": sent.verification_id})
 
 

@@ -1,0 +1,58 @@
+"""What the Experience API and the hosted pages share: this browser's interaction, and code delivery.
+
+Both faces run the flow functions of `idp.experience` through these helpers, so a rule lives in
+one place whichever face a person uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from idp.errors import RequestError
+from idp.experience import codes
+from idp.experience.codes import CodeRequest
+from idp.mail import delivery
+from idp.models import Interaction
+from idp.services import Context, Services
+from idp.store import interactions
+
+log = logging.getLogger("idp.experience")
+
+
+def interaction(ctx: Context, cookie: str | None) -> Interaction:
+    """The unfinished interaction bound to this browser's `_interaction` cookie."""
+    found = interactions.by_cookie(ctx.db, cookie, ctx.now)
+    if found is None:
+        raise RequestError("session.not_found", "Session not found. Please go back and sign in again.", 400)
+    return found
+
+
+def in_interaction(ctx: Context, cookie: str | None, step: Callable[..., Any], *args: Any) -> Any:
+    """Run `step(ctx, interaction, *args)` on this browser's interaction."""
+    return step(ctx, interaction(ctx, cookie), *args)
+
+
+async def send_code(svc: Services, cookie: str | None,
+                    create: Callable[[Context, Interaction], CodeRequest]) -> CodeRequest:
+    """Create a code in one transaction, deliver it after the commit, withdraw it if delivery fails.
+
+    `create` is `codes.request_code` with its arguments bound (plus any check a face adds first).
+    Raises `RequestError`; a sender failure that is not one becomes `connector.general`.
+    """
+    sent = await svc.call(in_interaction, cookie, create)
+    if sent.message is None:
+        return sent
+    try:
+        await run_in_threadpool(delivery.send, svc, sent.message)
+    except Exception as error:  # no sender, or it failed: nothing it was given stays usable
+        await svc.call(in_interaction, cookie, lambda ctx, it: codes.withdraw(ctx, it, sent))
+        if isinstance(error, RequestError):
+            raise
+        log.error("the email sender failed with %s", type(error).__name__)
+        raise RequestError("connector.general", "Error occurred in connector: the message could not be sent.",
+                           400) from error
+    return sent
