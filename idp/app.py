@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from idp import cleanup
 from idp.db import make_engine, make_sessionmaker
 from idp.keys import KeyRing
 from idp.oidc.server import AuthorizationServer
@@ -27,7 +28,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     templates = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape())
     svc = Services(settings=settings, sessions=make_sessionmaker(engine), clock=Clock(shared_offset=settings.dev), keys=KeyRing(),
                    oauth=AuthorizationServer(), templates=templates)
-    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies)])
+    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies)],
+                    lifespan=lambda _: cleanup.periodically(svc))
     app.state.services = svc
     return app
 
