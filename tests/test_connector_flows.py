@@ -1,0 +1,186 @@
+"""Sign-in experience flows delivered by the real senders: Aliyun DM (to the signature-checking
+stub), SMTP (to a local aiosmtpd server) and Logto's HTTP email connector (to a local endpoint)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from idp.models import User, VerificationCode
+from tests.aliyun import AliyunStub, running_stub, serve_in_thread, templates
+from tests.browser import Browser, query
+from tests.server import Server, free_port, fresh_database_url
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[AliyunStub]:
+    with running_stub() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp(f"connectors-{backend}")
+    running = Server(database_url=fresh_database_url(backend, folder, "idp_connectors"), data_dir=folder,
+                     extra_env={"IDP_DEV": "0"})
+    running.start()
+    yield running
+    running.stop()
+
+
+def use_connector(server: Server, name: str, config: dict, folder) -> None:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(config))
+    server.cli("connector", "set", name, "--config", str(path))
+
+
+@pytest.fixture
+def aliyun(server: Server, stub: AliyunStub, tmp_path) -> AliyunStub:
+    stub.reset()
+    use_connector(server, "aliyun-dm", stub.config(), tmp_path)
+    return stub
+
+
+def new_email() -> str:
+    return f"dm-{secrets.token_hex(4)}@example.test"
+
+
+def started(server: Server, event: str = "SignIn") -> tuple[Browser, dict]:
+    app = server.make_app()
+    browser = Browser(server.endpoint)
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), event)
+    return browser, app
+
+
+def verified(browser: Browser, email: str, event: str, read_code) -> str:
+    sent = browser.send_code(email, event)
+    assert sent.status_code == 200, sent.text
+    answer = browser.verify_code(email, sent.json()["verificationId"], read_code(email))
+    assert answer.status_code == 200, answer.text
+    return sent.json()["verificationId"]
+
+
+def stub_code(stub: AliyunStub, email: str) -> str:
+    return re.search(r"\d{6}", stub.messages(email)[-1]["subject"]).group(0)
+
+
+def test_aliyun_sign_in_by_code(server, aliyun):
+    user = server.make_user(new_email())
+    browser, app = started(server)
+    verification_id = verified(browser, user["email"], "SignIn", lambda e: stub_code(aliyun, e))
+    assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+    callback = browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
+    assert "code" in query(callback)
+    message = aliyun.messages(user["email"])[-1]
+    code = stub_code(aliyun, user["email"])
+    assert message["subject"] == f"Sign-in code {code}"
+    assert message["html"] == f"Your sign-in code is {code}, {code} is your code"
+
+
+def test_aliyun_registration(server, aliyun):
+    email = new_email()
+    browser, _ = started(server, "Register")
+    verification_id = verified(browser, email, "Register", lambda e: stub_code(aliyun, e))
+    assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 201
+    assert "code" in query(browser.finish(browser.experience("POST", "/submit").json()["redirectTo"]))
+    code = stub_code(aliyun, email)
+    assert aliyun.messages(email)[-1]["subject"] == f"Register code {code}"
+    assert aliyun.messages(email)[-1]["html"] == f"Register with {code}"
+
+
+def test_aliyun_forgot_password(server, aliyun):
+    user = server.make_user(new_email())
+    browser, _ = started(server, "ForgotPassword")
+    verification_id = verified(browser, user["email"], "ForgotPassword", lambda e: stub_code(aliyun, e))
+    assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+    assert browser.experience("PUT", "/profile/password", {"password": "Fresh-Ladder-88"}).status_code == 204
+    assert browser.experience("POST", "/submit").status_code == 204
+    assert aliyun.messages(user["email"])[-1]["subject"].startswith("Reset code ")
+
+
+@pytest.mark.parametrize("behaviour,code", [
+    ({"error": {"Code": "InvalidToAddress", "Message": "The recipient address is invalid."}}, "connector.general"),
+    ({"body": "<html>busy</html>", "status": 200}, "connector.invalid_response"),
+    ({"body": "Service Unavailable", "status": 503}, "connector.invalid_response"),
+    ({"error": {"Code": "ServiceUnavailable", "Message": "Try later."}, "status": 503}, "connector.general"),
+])
+def test_aliyun_failures_create_nothing_and_leak_nothing(server, aliyun, behaviour, code):
+    aliyun.behave(**behaviour)
+    email = new_email()
+    browser, _ = started(server, "Register")
+    answer = browser.send_code(email, "Register")
+    assert answer.status_code == 400 and answer.json()["code"] == code, answer.text
+    if "error" in behaviour:
+        assert behaviour["error"]["Message"] in answer.json()["message"]
+        assert answer.json()["data"]["Code"] == behaviour["error"]["Code"]
+    assert aliyun.access_key_secret not in answer.text
+    assert browser.experience("GET", "/interaction").json()["verificationRecords"] == []
+    with server.db() as db:
+        assert db.query(VerificationCode).filter_by(email_key=email).count() == 0
+        assert db.query(User).filter_by(email_key=email).count() == 0
+    log = "".join(path.read_text() for path in server.data_dir.glob("server-*.log"))
+    assert aliyun.access_key_secret not in log
+
+
+def test_aliyun_timeout_is_a_clear_error_within_bounds(server, aliyun):
+    aliyun.behave(delay=12)
+    browser, _ = started(server, "Register")
+    answer = browser.send_code(new_email(), "Register")
+    assert answer.status_code == 400 and answer.json()["code"] == "connector.general"
+    assert "timed out" in answer.json()["message"]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def test_smtp_sign_in_by_code(server, tmp_path):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        use_connector(server, "smtp", {"host": "127.0.0.1", "port": controller.port, "security": "none",
+                                       "fromEmail": "no-reply@example.test", "templates": templates()}, tmp_path)
+        user = server.make_user(new_email())
+        browser, _ = started(server)
+
+        def read(email: str) -> str:
+            return re.search(r"\d{6}", str(inbox.messages[-1]["subject"])).group(0)
+
+        verification_id = verified(browser, user["email"], "SignIn", read)
+        assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+        assert inbox.messages[-1]["to"] == user["email"]
+    finally:
+        controller.stop()
+
+
+def test_http_connector_sign_in_by_code(server, tmp_path):
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    received: list[dict] = []
+
+    async def deliver(request):
+        assert request.headers.get("authorization") == "Bearer hook-token"
+        received.append(await request.json())
+        return Response(status_code=204)
+
+    with serve_in_thread(Starlette(routes=[Route("/send", deliver, methods=["POST"])])) as url:
+        use_connector(server, "http", {"endpoint": f"{url}send", "authorization": "Bearer hook-token"}, tmp_path)
+        user = server.make_user(new_email())
+        browser, _ = started(server)
+        verification_id = verified(browser, user["email"], "SignIn", lambda e: received[-1]["payload"]["code"])
+        assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+        assert received[-1]["to"] == user["email"] and received[-1]["type"] == "SignIn"
