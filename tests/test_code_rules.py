@@ -120,6 +120,8 @@ def test_without_a_sender_nothing_is_created(tmp_path):
         assert browser.experience("GET", "/interaction").json()["verificationRecords"] == []
         with server.db() as db:
             assert db.query(VerificationCode).count() == 0 and db.query(User).count() == 0
+        page = httpx.get(f"{server.endpoint}/oidc/auth", params={"client_id": app["id"], "redirect_uri": "https://x/"})
+        assert page.status_code == 400 and "Explain" not in page.text
         for method, path in (("GET", "outbox"), ("POST", "clock"), ("POST", "reset"), ("POST", "keys/rotate")):
             assert httpx.request(method, f"{server.endpoint}/api/dev/{path}").status_code == 404
     finally:

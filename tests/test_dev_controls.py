@@ -78,3 +78,12 @@ def test_keys_rotate_over_http(idp):
 def test_controls_refuse_bad_input(idp, method, path):
     answer = httpx.request(method, f"{idp.endpoint}{path}", content=b"[1,", headers={"content-type": "application/json"})
     assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"
+
+
+def test_explain_shows_what_was_compared(idp, app):
+    browser = Browser(idp.endpoint)
+    page = browser.http.get("/oidc/auth", params={"client_id": app["id"], "redirect_uri": "https://rp.example.test/cb/",
+                                                  "response_type": "code", "scope": "openid"})
+    assert page.status_code == 400 and "Explain (development mode)" in page.text
+    assert "https://rp.example.test/cb/" in page.text and app["redirect_uris"][0] in page.text
+    assert idp.issuer in page.text and "host_seen" in page.text

@@ -47,6 +47,8 @@ class ErrorPage:
     error: str
     description: str
     status: int = 400
+    # Development mode only: what idp compared, to make a misconfiguration obvious.
+    explain: dict[str, Any] | None = None
 
 
 @dataclass
@@ -62,6 +64,13 @@ class RedirectError(Exception):
         self.description = description
 
 
+def explain(ctx: Context, request: IdpRequest, **compared: Any) -> dict[str, Any] | None:
+    """In development mode, the values behind an error, with the issuer and the Host idp saw."""
+    if not ctx.settings.dev:
+        return None
+    return {**compared, "issuer": ctx.settings.issuer, "host_seen": request.headers.get("host")}
+
+
 def authorize(ctx: Context, request: IdpRequest, session_cookie: str | None) -> ErrorPage | Redirect:
     """Answer `GET|POST /oidc/auth`."""
     repeated = [name for name in request.duplicated() if name in SINGLE_PARAMS]
@@ -71,7 +80,9 @@ def authorize(ctx: Context, request: IdpRequest, session_cookie: str | None) -> 
         return ErrorPage("invalid_client", "The client_id is missing, duplicated or unknown.")
     redirect_uri = data.get("redirect_uri")
     if "redirect_uri" in repeated or redirect_uri not in client_app.redirect_uris:
-        return ErrorPage("invalid_redirect_uri", "The redirect_uri is missing or not registered for this client.")
+        return ErrorPage("invalid_redirect_uri", "The redirect_uri is missing or not registered for this client.",
+                         explain=explain(ctx, request, registered_redirect_uris=client_app.redirect_uris,
+                                         received_redirect_uri=redirect_uri))
     # A repeated state is ambiguous: neither value is echoed.
     state = None if "state" in repeated else data.get("state")
     try:

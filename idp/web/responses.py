@@ -19,8 +19,9 @@ def page(request: Request, template: str, status: int = 200, **values: Any) -> H
     return HTMLResponse(html, status_code=status)
 
 
-def error_page(request: Request, error: str, description: str, status: int = 400) -> HTMLResponse:
-    return page(request, "error.html", status, error=error, description=description)
+def error_page(request: Request, error: str, description: str, status: int = 400,
+               explain: dict[str, Any] | None = None) -> HTMLResponse:
+    return page(request, "error.html", status, error=error, description=description, explain=explain)
 
 
 def set_cookies(request: Request, response: Response, cookies: dict[str, str | None]) -> None:
@@ -35,7 +36,7 @@ def set_cookies(request: Request, response: Response, cookies: dict[str, str | N
 
 def outcome(request: Request, result: ErrorPage | Redirect) -> Response:
     if isinstance(result, ErrorPage):
-        return error_page(request, result.error, result.description, result.status)
+        return error_page(request, result.error, result.description, result.status, result.explain)
     response = RedirectResponse(result.location, status_code=303)
     set_cookies(request, response, result.cookies)
     return response
