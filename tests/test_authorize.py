@@ -126,8 +126,8 @@ def assert_error_page(response: httpx.Response, *forbidden: str) -> None:
     assert response.headers["content-type"].startswith("text/html")
     body = response.text
     assert "<form" not in body and "http-equiv" not in body.lower()
-    for text in forbidden:
-        assert text not in body
+    for text in forbidden:  # shown as text at most (development mode explains), never as a link
+        assert not re.search(r"""(href|src|action)=["'][^"']*""" + re.escape(text), body)
 
 
 def exchange(idp: Server, app: dict, code: str, redirect_uri: str = R1, verifier: str | None = None) -> dict:
