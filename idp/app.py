@@ -25,9 +25,10 @@ WEB = Path(__file__).parent / "web"
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
+    readers = make_engine(settings.database_url, readonly=True) if engine.dialect.name == "sqlite" else engine
     templates = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape())
     svc = Services(settings=settings, sessions=make_sessionmaker(engine), clock=Clock(shared_offset=settings.dev), keys=KeyRing(),
-                   oauth=AuthorizationServer(), templates=templates)
+                   oauth=AuthorizationServer(), templates=templates, readers=make_sessionmaker(readers))
     app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies)],
                     lifespan=lambda _: cleanup.periodically(svc))
     app.state.services = svc

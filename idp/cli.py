@@ -178,7 +178,7 @@ def run_sign_in_exp_set(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from idp import serving
 
     bootstrap.prepare(settings)
     if args.seed:
@@ -188,8 +188,7 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         with bootstrap.session(settings) as tx:
             demo = bootstrap.demo_app(tx, settings)
         announce(settings, demo)
-    uvicorn.run("idp.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port,
-                workers=args.workers, log_level="info", access_log=False)
+    serving.run(args.host or settings.host, args.port or settings.port, args.workers)
     return 0
 
 

@@ -1,13 +1,13 @@
-"""Database engine, declarative base and schema migrations."""
+"""Database engines, the declarative base, and schema migrations."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING = {
@@ -23,23 +23,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for `url`. On SQLite, writers take the write lock when they begin, so that
+    concurrent writers queue instead of failing when they upgrade a read lock; `readonly`
+    engines begin deferred and never wait for writers (WAL lets them read meanwhile)."""
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Take the write lock at BEGIN so that concurrent writers queue instead of failing
-        # with "database is locked" when they upgrade a read transaction.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # the "begin" listener issues BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -54,7 +56,9 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config as AlembicConfig
+
     from idp import migrations
 
     config = AlembicConfig()
@@ -63,6 +67,29 @@ def alembic_config(url: str) -> AlembicConfig:
     return config
 
 
+def head_revision() -> str:
+    """The newest migration, by the numbered file names (migrations are a single line)."""
+    from idp import migrations
+
+    versions = Path(migrations.__file__).parent / "versions"
+    return max(path.name.split("_", 1)[0] for path in versions.glob("[0-9]*_*.py"))
+
+
+def current_revision(url: str) -> str | None:
+    engine = make_engine(url, readonly=True)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
 def upgrade(url: str) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration (alembic is loaded only when something is pending)."""
+    if current_revision(url) == head_revision():
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,12 @@ ALPHANUMERIC = string.ascii_letters + string.digits
 
 # OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
-# Verified against when the user does not exist, so that both cases cost the same.
-DECOY_HASH = PASSWORDS.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def decoy_hash() -> str:
+    """Verified against when the user does not exist, so that both cases cost the same."""
+    return PASSWORDS.hash(secrets.token_urlsafe(16))
 
 
 def random_string(length: int, alphabet: str = LOWER_DIGITS) -> str:
@@ -63,6 +68,6 @@ def hash_password(password: str) -> str:
 def check_password(stored_hash: str | None, password: str) -> bool:
     """Verify a password; an absent hash still costs one argon2 verification."""
     try:
-        return PASSWORDS.verify(stored_hash or DECOY_HASH, password) and stored_hash is not None
+        return PASSWORDS.verify(stored_hash or decoy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False

@@ -72,14 +72,16 @@ class Services:
     keys: Any  # idp.keys.KeyRing
     oauth: Any  # idp.oidc.server.AuthorizationServer
     templates: Any  # jinja2 environment
+    readers: sessionmaker | None = None  # for work that only reads (SQLite: no write lock)
 
-    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def run(self, fn: Callable[..., T], *args: Any, _readonly: bool = False, **kwargs: Any) -> T:
         """Run `fn(ctx, ...)` in one transaction (synchronously).
 
         An error raised with `keep_changes=True` is raised after the commit, so that what the
         failed step counted (a wrong code, a failed attempt) is kept.
         """
-        with self.sessions.begin() as db:
+        sessions = self.readers if _readonly and self.readers is not None else self.sessions
+        with sessions.begin() as db:
             ctx = Context(db=db, now=self.clock.now(db), services=self)
             token = _current.set(ctx)
             try:
@@ -95,6 +97,10 @@ class Services:
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn(ctx, ...)` in a worker thread, in one transaction."""
         return await run_in_threadpool(self.run, fn, *args, **kwargs)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Like `call`, for work that only reads."""
+        return await run_in_threadpool(self.run, fn, *args, _readonly=True)
 
 
 def services(request: Request) -> Services:
