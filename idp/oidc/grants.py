@@ -184,8 +184,6 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             self._refuse_reuse(row, ctx.now)
             return None
         rotate = client.is_public or _lifetime_used(row, ctx.now) >= ROTATE_AFTER_FRACTION
-        if rotate and not store.consume_token(ctx.db, row, ctx.now):
-            return None
         ctx.values.update(
             grant=store.get_grant(ctx.db, row.grant_id), refresh_scope=row.scope,
             claims_auth_time=row.claims_auth_time,
@@ -200,13 +198,18 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def validate_token_request(self) -> None:
         super().validate_token_request()
-        use_resource(self.request.payload.data.get("resource"), current().values["grant"])
+        ctx = current()
+        use_resource(self.request.payload.data.get("resource"), ctx.values["grant"])
+        # Rotate only once the whole request is valid, so that a refused request keeps the token usable.
+        rotate = ctx.values["keep_refresh_token"] is None
+        if rotate and not store.consume_token(ctx.db, self.request.refresh_token.row, ctx.now):
+            raise InvalidGrantError()  # a concurrent request rotated it first
 
     def authenticate_user(self, refresh_token: tokens.IssuedToken) -> User | None:
         return live_user(refresh_token.row.user_id)
 
     def revoke_old_credential(self, refresh_token: tokens.IssuedToken) -> None:
-        """Nothing to do: a rotated token was consumed when it was looked up."""
+        """Nothing to do: a rotated token was consumed when the request was validated."""
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

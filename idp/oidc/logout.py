@@ -14,7 +14,7 @@ from authlib.common.urls import add_params_to_uri
 from idp import security
 from idp.oidc import hints
 from idp.services import Context
-from idp.store import apps, configs, sessions
+from idp.store import apps, configs, grants, sessions
 
 
 class LogoutError(Exception):
@@ -42,7 +42,7 @@ def check(ctx: Context, params: dict[str, str]) -> LogoutRequest:
             raise LogoutError("client_id does not match the id_token_hint audience.")
         client_id, trusted = audience, True
     uri = params.get("post_logout_redirect_uri")
-    app = apps.get(ctx.db, client_id) if isinstance(client_id, str) and client_id else None
+    app = apps.get(ctx.db, client_id) if client_id and len(client_id) <= 64 and client_id.isprintable() else None
     if client_id and app is None:
         raise LogoutError("The client is unknown.")
     if uri and app is None:
@@ -64,6 +64,8 @@ def confirm(ctx: Context, params: dict[str, str], session_cookie: str | None) ->
     session = sessions.current(ctx.db, session_cookie, ctx.now)
     if session is not None:
         sessions.end(ctx.db, session.id, ctx.now)
+        # As Logto's engine does: tokens without offline_access end with the session.
+        grants.revoke_session_grants(ctx.db, session.id, ctx.now)
     if request.post_logout_redirect_uri is None:
         return None
     extra = [("state", request.state)] if request.state else []

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
+from urllib.parse import unquote_plus
 
 from authlib.oauth2 import AuthorizationServer as BaseServer
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from starlette.responses import Response
@@ -36,12 +40,25 @@ class AuthorizationServer(BaseServer):
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(Revocation)
         self.register_endpoint(Introspection)
+        self.register_client_auth_method("client_secret_basic", authenticate_basic)
 
     def query_client(self, client_id: str) -> Client | None:
-        if not client_id or len(client_id) > 64:
-            return None
+        if not client_id or len(client_id) > 64 or not client_id.isprintable():
+            return None  # never a registered id; NUL would also upset PostgreSQL
         app = apps.get(current().db, client_id)
         return Client(app) if app else None
+
+    def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Client:
+        basic = request.headers.get("Authorization", "").lower().startswith("basic ")
+        if basic and "client_secret" in request.form:
+            raise InvalidRequestError("Use one client authentication method, not two.")
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError:
+            # One answer whether the client is unknown or its secret is wrong. A client that tried
+            # the Authorization header gets 401 with a Basic challenge (RFC 6749 §5.2).
+            raise InvalidClientError(status_code=401 if basic else 400,
+                                     description="Client authentication failed.") from None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         tokens.save(token, request)
@@ -61,7 +78,30 @@ class AuthorizationServer(BaseServer):
         pass
 
 
+def authenticate_basic(query_client: Any, request: Any) -> Client | None:
+    """client_secret_basic, decoded strictly: base64 of form-urlencoded id ":" secret (RFC 6749 §2.3.1)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id or not secret:
+        return None
+    client = query_client(unquote_plus(client_id))
+    return client if client and client.check_client_secret(unquote_plus(secret)) else None
+
+
+class UnsupportedTokenTypeError(OAuth2Error):
+    error = "unsupported_token_type"
+
+
 def find(token_string: str, hint: str | None) -> tokens.IssuedToken | None:
+    if token_string.count(".") == 2:
+        # JWT access tokens are not stored; like Logto, they cannot be introspected or revoked.
+        raise UnsupportedTokenTypeError("JWT access tokens cannot be introspected or revoked.")
     row = store.find_token(current().db, token_string)
     return tokens.IssuedToken(row) if row else None
 

@@ -30,7 +30,9 @@ def generate(grant_type: str, client: Client, user: User | None = None, scope: s
         ttl = ctx.settings.client_credentials_ttl if user is None else ctx.settings.access_token_ttl
         access_token = security.opaque_token()
     token: dict[str, Any] = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl, "scope": scope}
-    if include_refresh_token and "offline_access" in scope.split():
+    # A refresh that narrows the scope still needs a refresh token for the scope originally granted.
+    granted = ctx.values.get("refresh_scope", scope)
+    if include_refresh_token and "offline_access" in granted.split():
         token["refresh_token"] = ctx.values.get("keep_refresh_token") or security.opaque_token()
     return token
 

@@ -37,6 +37,14 @@ def revoke_user_grants(db: Session, user_id: str, now: datetime) -> None:
         revoke_grant(db, grant_id, now)
 
 
+def revoke_session_grants(db: Session, session_id: str, now: datetime) -> None:
+    """Revoke what a browser session granted, except offline access, which outlives the session."""
+    rows = db.execute(select(Grant.id, Grant.scope).where(Grant.session_id == session_id, Grant.revoked_at.is_(None)))
+    for grant_id, scope in list(rows):
+        if "offline_access" not in scope.split():
+            revoke_grant(db, grant_id, now)
+
+
 def save_code(db: Session, code: str, **values: Any) -> None:
     db.add(AuthorizationCode(code_hash=security.sha256(code), **values))
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.oauth2.rfc6749 import OAuth2Error
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from idp import keys
 from idp.oidc import authorization, discovery, userinfo
-from idp.oidc.requests import read
+from idp.oidc.requests import IdpRequest, read
 from idp.services import Context, services
 from idp.web.responses import outcome
 
@@ -50,7 +51,7 @@ async def resume(request: Request) -> Response:
 async def token(request: Request) -> Response:
     if too_large(request):
         return oauth_error("invalid_request", "The request is too large.", 413)
-    oauth_request = await read(request)
+    oauth_request = await read_body(request)
     if oauth_request.duplicated():
         return oauth_error("invalid_request", "Parameters must not be repeated.")
     return await services(request).call(lambda ctx: ctx.services.oauth.create_token_response(oauth_request))
@@ -65,7 +66,9 @@ async def introspection(request: Request) -> Response:
 
 
 async def endpoint(request: Request, name: str) -> Response:
-    oauth_request = await read(request)
+    if too_large(request):
+        return oauth_error("invalid_request", "The request is too large.", 413)
+    oauth_request = await read_body(request)
     return await services(request).call(lambda ctx: ctx.services.oauth.create_endpoint_response(name, oauth_request))
 
 
@@ -81,6 +84,12 @@ async def me(request: Request) -> Response:
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     return await services(request).call(answer)
+
+
+async def read_body(request: Request) -> IdpRequest:
+    """Token, revocation and introspection take their parameters from the body only (RFC 6749 §3.2)."""
+    form = await request.form()  # empty unless the body is a form
+    return IdpRequest(request.method, str(request.url), request.headers, QueryParams(), form)
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
