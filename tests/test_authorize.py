@@ -872,3 +872,10 @@ def test_interaction_view_reveals_no_code_or_token(idp, browser, app, user):
     view = browser.experience("GET", "/interaction")
     assert view.status_code == 200
     assert not {"code", "access_token", "id_token", "redirectTo"} & set(view.json())
+
+
+@pytest.mark.parametrize("client_id", ["a\x00b", "\u202e", "x" * 100])
+def test_a_client_id_that_cannot_exist_is_an_unknown_client(idp, client_id):
+    response = httpx.get(f"{idp.issuer}/auth", params={"client_id": client_id, "redirect_uri": R1,
+                                                        "response_type": "code", "scope": "openid"})
+    assert_error_page(response)

@@ -21,7 +21,10 @@ TYPES = {
 CONFIDENTIAL = {"Traditional", "MachineToMachine"}
 
 
-def get(db: Session, app_id: str) -> Application | None:
+def get(db: Session, app_id: str | None) -> Application | None:
+    # Ids come from requests: anything that cannot be an id is unknown, never a database error.
+    if not app_id or len(app_id) > 64 or not app_id.isascii() or not app_id.isprintable():
+        return None
     return db.get(Application, app_id)
 
 

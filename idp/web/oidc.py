@@ -21,14 +21,14 @@ MAX_BODY = 56 * 1024
 
 async def well_known(request: Request) -> Response:
     svc = services(request)
-    algs = await svc.call(lambda ctx: keys.available_algs(ctx.db))
+    algs = await svc.read(lambda ctx: keys.available_algs(ctx.db))
     return JSONResponse(discovery.document(svc.settings.issuer, algs),
                         headers={"Access-Control-Allow-Origin": "*"})
 
 
 async def jwks(request: Request) -> Response:
     svc = services(request)
-    body = await svc.call(lambda ctx: svc.keys.jwks(ctx.db))
+    body = await svc.read(lambda ctx: svc.keys.jwks(ctx.db))
     return JSONResponse(body, headers={"Cache-Control": JWKS_CACHE, "Access-Control-Allow-Origin": "*"})
 
 
@@ -83,7 +83,7 @@ async def me(request: Request) -> Response:
             return JSONResponse(dict(payload), status, headers=dict(headers))
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
-    return await services(request).call(answer)
+    return await services(request).read(answer)
 
 
 async def read_body(request: Request) -> IdpRequest:
