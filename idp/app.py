@@ -16,7 +16,7 @@ from idp.keys import KeyRing
 from idp.oidc.server import AuthorizationServer
 from idp.services import Clock, Services
 from idp.settings import Settings
-from idp.web import demo, dev, experience, logout, oidc, pages
+from idp.web import demo, dev, experience, logout, management, oidc, pages
 from idp.web.headers import SecurityHeaders
 
 WEB = Path(__file__).parent / "web"
@@ -53,5 +53,6 @@ def routes() -> list[Route | Mount]:
         *[Route(path, handler, methods=methods) for path, methods, handler in experience.ROUTES],
         *[Route(path, handler, methods=methods) for path, methods, handler in dev.ROUTES],
         *[Route(path, handler, methods=methods) for path, methods, handler in demo.ROUTES],
+        *management.ROUTES,
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]

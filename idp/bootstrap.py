@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from idp import db, keys
 from idp.db import make_engine, make_sessionmaker
+from idp.management.auth import ensure_management_resource
 from idp.models import SigningKey
 from idp.settings import Settings
 from idp.store import apps, configs
@@ -27,6 +28,7 @@ def prepare(settings: Settings) -> None:
         if settings.signing_key_file:
             use_key_file(tx, Path(settings.signing_key_file), now)
         keys.ensure(tx, now)
+        ensure_management_resource(tx)
         for name in SECRETS:
             configs.secret(tx, name)
 

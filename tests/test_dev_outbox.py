@@ -32,3 +32,9 @@ def test_outbox_waits_for_the_next_message(idp, browser: Browser, app, user):
     assert waited.status_code == 200 and len(waited.json()) == 1
     assert 0.3 < time.monotonic() - started < 9
     assert waited.json()[0]["code"] == idp.last_code(user["email"])
+
+
+def test_outbox_wait_must_be_a_bounded_number(idp):
+    for wait in ("nan", "-1", "abc", "inf"):
+        answer = httpx.get(f"{idp.endpoint}/api/dev/outbox", params={"to": "x@example.test", "wait": wait})
+        assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"

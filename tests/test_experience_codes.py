@@ -155,3 +155,14 @@ class TestCodeErrors:
         assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
         lost = Browser(idp.endpoint).verify_code(user["email"], "nope", "123456")
         assert lost.status_code == 400 and lost.json()["code"] == "session.not_found"
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"identifier": {"type": "email", "value": "a\\ud800@b.test"}, "interactionEvent": "SignIn"}',
+    b'{"interactionEvent": NaN}', b"[" * 5000 + b"]" * 5000, b'{"a": ' * 100 + b"1" + b"}" * 100,
+])
+def test_hostile_json_is_a_clear_error(idp, browser: Browser, app, raw):
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
+    answer = browser.http.post("/api/experience/verification/verification-code", content=raw,
+                               headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"

@@ -43,7 +43,9 @@ def check(document: dict[str, Any]) -> None:
     sign_up, sign_in, mode = document["signUp"], document["signIn"], document["signInMode"]
     if mode not in MODES:
         raise invalid(f"signInMode must be one of {', '.join(MODES)}.")
-    if not isinstance(sign_up, dict) or not set(sign_up.get("identifiers", [])) <= set(IDENTIFIERS) \
+    identifiers = sign_up.get("identifiers", []) if isinstance(sign_up, dict) else None
+    if not isinstance(identifiers, list) or not all(isinstance(i, str) for i in identifiers) \
+            or not set(identifiers) <= set(IDENTIFIERS) \
             or not isinstance(sign_up.get("password"), bool) or not isinstance(sign_up.get("verify"), bool):
         raise invalid("signUp must be {identifiers: [email|username|phone], password: bool, verify: bool}.")
     methods = sign_in.get("methods") if isinstance(sign_in, dict) else None

@@ -106,8 +106,12 @@ def url_field(config: dict[str, Any], key: str, *, required: bool = True) -> str
     """`config[key]` as an absolute http(s) URL."""
     value = string_field(config, key, required=required)
     if value is not None:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
             raise invalid_config(f"{key}: Invalid url")
     return value
 

@@ -95,6 +95,9 @@ def use_resource(indicator: str | None, grant: Grant | None = None) -> None:
     row = resources.by_indicator(ctx.db, indicator)
     if row is None or (grant is not None and grant.resources and indicator not in grant.resources):
         raise InvalidTargetError("The requested resource is unknown or was not granted.")
+    if indicator == resources.MANAGEMENT_API and grant is not None and grant.user_id is not None:
+        # Without roles, a user's token for the Management API would make every user an administrator.
+        raise InvalidTargetError("The Management API is only for machine-to-machine applications.")
     ctx.values["resource"] = row
 
 

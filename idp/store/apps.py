@@ -86,7 +86,10 @@ def update(app: Application, *, name: str, redirect_uris: list[str], post_logout
 
 def check_registered_uri(uri: str) -> None:
     """Refuse what exact matching cannot make safe: fragments, user info, wildcards."""
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        raise RequestError("application.invalid_redirect_uri", f"Redirect URI {uri!r} is not a valid URI.") from None
     problem = None
     if not parts.scheme or not (parts.netloc or parts.scheme not in ("http", "https")):
         problem = "must be an absolute URI"

@@ -9,6 +9,9 @@ from idp import security
 from idp.errors import RequestError
 from idp.models import Resource
 
+# Logto's Management API resource indicator (OSS, default tenant).
+MANAGEMENT_API = "https://default.logto.app/api"
+
 
 def by_indicator(db: Session, indicator: str) -> Resource | None:
     return db.scalar(select(Resource).where(Resource.indicator == indicator))

@@ -65,15 +65,18 @@ async def outbox(request: Request) -> Response:
     to = request.query_params.get("to")
     wait = request.query_params.get("wait")
     if wait is None:
-        return JSONResponse(await svc.call(messages, to))
+        return JSONResponse(await svc.read(messages, to))
     try:
-        seconds = min(float(wait), MAX_WAIT)
+        seconds = float(wait)
     except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):  # also refuses nan
         return RequestError("guard.invalid_input", "wait must be a number of seconds.").response()
+    seconds = min(seconds, MAX_WAIT)
     after = await svc.call(newest_id)
     deadline = time.monotonic() + seconds
     while True:
-        found = await svc.call(messages, to, after)
+        found = await svc.read(messages, to, after)
         if found or time.monotonic() >= deadline:
             return JSONResponse(found)
         await asyncio.sleep(0.05)

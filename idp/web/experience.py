@@ -6,7 +6,6 @@ grants, so the API needs no separate CSRF token.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,28 +16,17 @@ from idp.errors import RequestError
 from idp.experience import codes, flow
 from idp.models import Interaction
 from idp.services import Context, services
-from idp.web import steps
+from idp.web import json_body, steps
 
-MAX_BODY = 56 * 1024
 
 
 async def read_json(request: Request) -> dict[str, Any]:
     if request.method in ("GET", "HEAD"):
         return {}
     raw = await request.body()
-    if len(raw) > MAX_BODY:
+    if len(raw) > json_body.MAX_BODY:
         raise RequestError("request.general", "The request body is too large.", 413)
-    if not raw:
-        return {}
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        raise RequestError("request.invalid_content_type", "The request body must be JSON.", 415)
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise RequestError("guard.invalid_input", "The request body is not valid JSON.") from error
-    if not isinstance(body, dict):
-        raise RequestError("guard.invalid_input", "The request body must be a JSON object.")
-    return body
+    return json_body.parse_body(raw, request.headers.get("content-type", ""))
 
 
 def with_interaction(step: Callable[[Context, Interaction, dict[str, Any]], Any], status: int = 200):

@@ -1,0 +1,108 @@
+"""`/api/connectors`: the one active email connector, in Logto's connector shape.
+
+A connector is known by Logto's factory id (`aliyun-direct-mail`, `simple-mail-transfer-protocol`,
+`http-email`) or by its idp sender name (`aliyun-dm`, `smtp`, `http`, or a third-party entry
+point); its `id` is the factory id. Secrets are always masked in answers; a PATCH that sends a
+masked value back keeps the stored secret. Creating an email connector replaces the active one,
+as Logto does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idp.errors import not_found
+from idp.mail import connectors as mail_connectors
+from idp.management import fields
+from idp.management.call import Call
+from idp.management.fields import MISSING
+from idp.services import Context
+
+FACTORY_IDS = {"aliyun-dm": "aliyun-direct-mail", "smtp": "simple-mail-transfer-protocol", "http": "http-email"}
+SENDER_NAMES = {factory: name for name, factory in FACTORY_IDS.items()}
+DISPLAY_NAMES = {"aliyun-dm": "Aliyun Direct Mail", "smtp": "SMTP", "http": "HTTP email",
+                 "outbox": "Development outbox"}
+
+
+def list_connectors(ctx: Context, call: Call) -> list[dict[str, Any]]:
+    active = mail_connectors.get_active(ctx.db)
+    return [to_json(active)] if active else []
+
+
+def get_connector(ctx: Context, call: Call) -> dict[str, Any]:
+    return to_json(find(ctx, call))
+
+
+def create_connector(ctx: Context, call: Call) -> dict[str, Any]:
+    connector_id = fields.text(call.body, "connectorId", required=True, max_length=128)
+    config = fields.json_object(call.body, "config")
+    check_extras(call.body)
+    return to_json(activate(ctx, SENDER_NAMES.get(connector_id, connector_id), {} if config is MISSING else config))
+
+
+def update_connector(ctx: Context, call: Call) -> dict[str, Any]:
+    active = find(ctx, call)
+    config = fields.json_object(call.body, "config")
+    check_extras(call.body)
+    if config is MISSING:
+        return to_json(active)
+    return to_json(activate(ctx, active["name"], unmask(config, active["config"])))
+
+
+def activate(ctx: Context, name: str, config: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return mail_connectors.set_active(ctx.db, name, config)
+    except ValueError:  # urlsplit refuses some malformed URLs (e.g. "http://[::1") before a sender can
+        raise mail_connectors.invalid_config("A URL in the config is malformed.") from None
+
+
+def delete_connector(ctx: Context, call: Call) -> None:
+    find(ctx, call)
+    mail_connectors.remove(ctx.db)
+
+
+def find(ctx: Context, call: Call) -> dict[str, Any]:
+    active = mail_connectors.get_active(ctx.db)
+    if active is None or connector_id(active["name"]) != call.param("id"):
+        raise not_found()
+    return active
+
+
+def check_extras(body: dict[str, Any]) -> None:
+    """`metadata` and `syncProfile` concern social connectors; they are accepted and unused."""
+    fields.json_object(body, "metadata")
+    fields.boolean(body, "syncProfile")
+    fields.text(body, "id", nullable=True, max_length=128)
+
+
+def unmask(config: Any, stored: Any) -> Any:
+    """`config` with each masked secret replaced by the stored value at the same place."""
+    if not isinstance(config, dict) or not isinstance(stored, dict):
+        return config
+    result = {}
+    for key, value in config.items():
+        if key in mail_connectors.SECRET_FIELDS and value == mail_connectors.MASK and key in stored:
+            result[key] = stored[key]
+        else:
+            result[key] = unmask(value, stored.get(key))
+    return result
+
+
+def connector_id(name: str) -> str:
+    return FACTORY_IDS.get(name, name)
+
+
+def to_json(stored: dict[str, Any]) -> dict[str, Any]:
+    name = stored["name"]
+    return {
+        "id": connector_id(name),
+        "connectorId": connector_id(name),
+        "type": "Email",
+        "platform": None,
+        "name": {"en": DISPLAY_NAMES.get(name, name)},
+        "config": mail_connectors.masked(stored["config"]),
+        "metadata": {},
+        "syncProfile": False,
+        "isStandard": False,
+        "isDemo": False,
+    }
