@@ -22,7 +22,7 @@ from idp.mail import connectors
 from idp.management.auth import MANAGEMENT_API, ensure_management_resource
 from idp.store import apps, resources
 from tests.browser import Browser
-from tests.flows import exchange, segments, sign_in
+from tests.flows import exchange, sign_in
 from tests.server import Server
 
 _clients: dict[str, tuple[dict[str, Any], str]] = {}
