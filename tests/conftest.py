@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.aliyun import AliyunStub, running_stub
 from tests.browser import Browser
 from tests.server import Server, reset_postgres
 
@@ -44,6 +45,13 @@ def browser(idp: Server) -> Iterator[Browser]:
     client = Browser(idp.endpoint)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[AliyunStub]:
+    """A local Aliyun Direct Mail that checks every signature (see tests/aliyun.py)."""
+    with running_stub() as running:
+        yield running
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from idp import mail
 from idp.mail import Message, SendError, SenderEnvironment
 from idp.mail.aliyun import AliyunSender, create, validate
 from idp.settings import Settings
-from tests.aliyun import ACCESS_KEY_SECRET, running_stub, templates
+from tests.aliyun import ACCESS_KEY_SECRET, templates
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -22,12 +22,6 @@ UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def stub():
-    with running_stub() as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,7 @@ import httpx
 import pytest
 
 from idp.mail.aliyun import sign, timestamp
-from tests.aliyun import ACCESS_KEY_ID, ACCESS_KEY_SECRET, running_stub
-
-
-@pytest.fixture(scope="module")
-def stub():
-    with running_stub() as running:
-        yield running
+from tests.aliyun import ACCESS_KEY_ID, ACCESS_KEY_SECRET
 
 
 @pytest.fixture(autouse=True)

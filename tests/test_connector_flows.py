@@ -13,15 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from idp.models import User, VerificationCode
-from tests.aliyun import AliyunStub, running_stub, serve_in_thread, templates
+from tests.aliyun import AliyunStub, serve_in_thread, templates
 from tests.browser import Browser, query
 from tests.server import Server, free_port, fresh_database_url
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[AliyunStub]:
-    with running_stub() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
