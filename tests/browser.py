@@ -17,6 +17,11 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
+def new_email() -> str:
+    """An address no other test uses."""
+    return f"user-{secrets.token_hex(4)}@example.test"
+
+
 def query(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 

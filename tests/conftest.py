@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
 
 from tests.aliyun import AliyunStub, running_stub
-from tests.browser import Browser
+from tests.browser import Browser, new_email
 from tests.server import Server, reset_postgres
 
 pytest_plugins = ["pytester"]
@@ -56,7 +55,7 @@ def stub() -> Iterator[AliyunStub]:
 
 @pytest.fixture
 def email() -> str:
-    return f"user-{secrets.token_hex(4)}@example.test"
+    return new_email()
 
 
 @pytest.fixture

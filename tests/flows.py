@@ -19,6 +19,7 @@ import httpx
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from idp.models import User
 from tests.browser import Browser, pkce_pair, query
 from tests.server import Server
 
@@ -75,6 +76,21 @@ def exchange(idp: Server, app: dict, callback: Callback, **form: Any) -> httpx.R
     data = {"grant_type": "authorization_code", "code": callback.code, "redirect_uri": app["redirect_uris"][0],
             "code_verifier": callback.verifier, **form}
     return client_post(idp, app, "token", data)
+
+
+def redeem(idp: Server, app: dict, callback_url: str) -> dict[str, Any]:
+    """Exchange the code in a redirect back to `app` (no PKCE) and return the tokens."""
+    response = exchange(idp, app, Callback(query(callback_url), None))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def suspend(db: Any, user_id: str) -> None:
+    db.get(User, user_id).is_suspended = True
+
+
+def delete(db: Any, user_id: str) -> None:
+    db.delete(db.get(User, user_id))
 
 
 def refresh(idp: Server, app: dict, refresh_token: str, **form: Any) -> httpx.Response:

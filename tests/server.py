@@ -68,9 +68,6 @@ class Server(IdpServer):
         with self.sessions.begin() as session:
             yield session
 
-    def outbox(self, to: str) -> list[dict[str, Any]]:
-        return self.messages(to)
-
     def make_app(self, type: str = "traditional", redirect_uris: list[str] | None = None,
                  post_logout_redirect_uris: list[str] | None = None, **extra: Any) -> dict[str, Any]:
         with self.db() as tx:

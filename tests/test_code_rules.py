@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Iterator
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 
 from idp.models import User, VerificationCode
-from tests.browser import Browser
+from tests.browser import Browser, new_email
 from tests.server import Server, fresh_database_url
 
 LIMITS = {"IDP_DEV": "1", "IDP_MESSAGE_RATE_LIMIT": "3", "IDP_VERIFY_FAILURE_LIMIT": "4",
@@ -36,10 +35,6 @@ def started(strict: Server) -> Iterator[tuple[Server, Browser, dict]]:
     browser.close()
 
 
-def new_email() -> str:
-    return f"rules-{secrets.token_hex(4)}@example.test"
-
-
 def sign_in_experience(server: Server, document: dict) -> None:
     server.cli("sign-in-exp", "set", "--json", json.dumps(document))
 
@@ -52,7 +47,7 @@ def test_sends_per_recipient_are_limited(started):
         assert browser.send_code(email).status_code == 200
     limited = browser.send_code(email.upper())
     assert limited.status_code == 429 and limited.json()["code"] == "request.message_rate_limited"
-    assert len(server.outbox(email)) == 3
+    assert len(server.messages(email)) == 3
 
 
 def test_an_expired_code_is_refused(started):
@@ -102,7 +97,7 @@ def test_sign_in_mode_forbids_the_other_event(started):
         unknown, known = new_email(), server.make_user(new_email())["email"]
         answers = [browser.send_code(unknown), browser.send_code(known)]
         assert [a.status_code for a in answers] == [200, 200]
-        assert server.outbox(unknown) == [] and len(server.outbox(known)) == 1
+        assert server.messages(unknown) == [] and len(server.messages(known)) == 1
     finally:
         sign_in_experience(server, {"signInMode": "SignInAndRegister"})
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 
@@ -14,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from idp.models import User, VerificationCode
 from tests.aliyun import AliyunStub, serve_in_thread, templates
-from tests.browser import Browser, query
+from tests.browser import Browser, new_email, query
 from tests.server import Server, free_port, fresh_database_url
 
 
@@ -39,10 +38,6 @@ def aliyun(server: Server, stub: AliyunStub, tmp_path) -> AliyunStub:
     stub.reset()
     use_connector(server, "aliyun-dm", stub.config(), tmp_path)
     return stub
-
-
-def new_email() -> str:
-    return f"dm-{secrets.token_hex(4)}@example.test"
 
 
 def started(server: Server, event: str = "SignIn") -> tuple[Browser, dict]:

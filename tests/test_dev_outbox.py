@@ -16,7 +16,7 @@ def test_outbox_lists_newest_first_and_filters_by_recipient(idp, browser: Browse
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     for email in (user["email"], other["email"], user["email"]):
         assert browser.send_code(email).status_code == 200
-    mine = idp.outbox(user["email"].upper())
+    mine = idp.messages(user["email"].upper())
     assert [m["to"] for m in mine] == [user["email"]] * 2 and mine[0]["id"] > mine[1]["id"]
     message = mine[0]
     assert set(message) == {"id", "to", "type", "subject", "content", "code", "created_at"}

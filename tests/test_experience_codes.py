@@ -7,18 +7,8 @@ import secrets
 import httpx
 import pytest
 
-from tests.browser import Browser, query
-
-
-def new_email() -> str:
-    return f"code-{secrets.token_hex(4)}@example.test"
-
-
-def exchange(idp, app, callback: str) -> dict:
-    response = httpx.post(f"{idp.issuer}/token", auth=(app["id"], app["secret"]), data={
-        "grant_type": "authorization_code", "code": query(callback)["code"], "redirect_uri": app["redirect_uris"][0]})
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.browser import Browser, new_email, query
+from tests.flows import redeem
 
 
 def userinfo(idp, tokens: dict) -> dict:
@@ -27,7 +17,7 @@ def userinfo(idp, tokens: dict) -> dict:
 
 def test_sign_in_by_code(idp, browser: Browser, app, user):
     callback = browser.sign_in_with_code(idp, browser.authorize_url(app["id"], app["redirect_uris"][0]), user["email"])
-    assert userinfo(idp, exchange(idp, app, callback))["sub"] == user["id"]
+    assert userinfo(idp, redeem(idp, app, callback))["sub"] == user["id"]
 
 
 def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, app):
@@ -35,7 +25,7 @@ def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, 
     idp.make_user(stored)
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     assert browser.send_code(stored.lower()).status_code == 200
-    message = idp.outbox(stored)[0]
+    message = idp.messages(stored)[0]
     assert message["to"] == stored and message["type"] == "SignIn" and len(message["code"]) == 6
 
 
@@ -46,7 +36,7 @@ def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     created = browser.experience("POST", "/identification", {"verificationId": verification_id})
     assert created.status_code == 201, created.text
     submitted = browser.experience("POST", "/submit").json()
-    info = userinfo(idp, exchange(idp, app, browser.finish(submitted["redirectTo"])))
+    info = userinfo(idp, redeem(idp, app, browser.finish(submitted["redirectTo"])))
     assert info["email"] == email and info["email_verified"] is True
 
 
@@ -95,7 +85,7 @@ def test_forgot_password_for_an_unknown_email_answers_the_same_and_sends_nothing
     unknown_answer = browser.send_code(unknown, "ForgotPassword")
     assert known_answer.status_code == unknown_answer.status_code == 200
     assert set(known_answer.json()) == set(unknown_answer.json()) == {"verificationId"}
-    assert idp.outbox(unknown) == [] and len(idp.outbox(user["email"])) == 1
+    assert idp.messages(unknown) == [] and len(idp.messages(user["email"])) == 1
 
 
 @pytest.mark.parametrize("value", [

@@ -17,7 +17,6 @@ from tests.flows import (
     reauthorize,
     refresh,
     segments,
-    sign_in,
     tokens_for,
     verify_jwt,
 )

@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.low_level import Type
 
-from tests.browser import Browser
+from tests.browser import Browser, new_email
 from tests.flows import is_signed_in, refresh, sign_in, tokens_for, userinfo
 from tests.test_management_auth import assert_error, management_api
 
@@ -17,10 +17,6 @@ from tests.test_management_auth import assert_error, management_api
 def api(idp):
     with management_api(idp) as client:
         yield client
-
-
-def new_email() -> str:
-    return f"mgmt-{secrets.token_hex(4)}@example.test"
 
 
 def create(api, **body):

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 
 import pytest
 
 from idp.mail import connectors
 from tests.server import free_port
 from tests.test_management_auth import assert_error, management_api
+from tests.browser import new_email
 
 
 @pytest.fixture
 def api(idp):
     with management_api(idp) as client:
         yield client
-
-
-def new_email() -> str:
-    return f"vc-{secrets.token_hex(4)}@example.test"
 
 
 def send(api, email: str):
@@ -32,7 +28,7 @@ def verify(api, email: str, code: str):
 def test_a_code_is_sent_and_verified_once(idp, api):
     email = new_email()
     assert send(api, email).status_code == 204
-    message = idp.outbox(email)[0]
+    message = idp.messages(email)[0]
     assert message["type"] == "Generic" and len(message["code"]) == 6
     wrong = "000000" if message["code"] != "000000" else "111111"
     assert_error(verify(api, email, wrong), 400, "verification_code.code_mismatch")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -17,7 +16,8 @@ from idp.experience import passwords
 from idp.models import VerificationCode
 from idp.store import users
 from idp.web import i18n, pages
-from tests.browser import Browser, query
+from tests.browser import Browser, new_email, query
+from tests.flows import redeem, userinfo
 from tests.server import Server
 
 NEW_PASSWORD = "Tall-Ladder-42"
@@ -114,16 +114,9 @@ def visitor(idp, app):
     person.close()
 
 
-def new_email() -> str:
-    return f"pages-{secrets.token_hex(4)}@example.test"
-
-
 def exchange(idp, app, location: str) -> dict:
-    response = httpx.post(f"{idp.issuer}/token", auth=(app["id"], app["secret"]), data={
-        "grant_type": "authorization_code", "code": query(location)["code"], "redirect_uri": app["redirect_uris"][0]})
-    assert response.status_code == 200, response.text
-    tokens = response.json()
-    return httpx.get(f"{idp.issuer}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
+    """The userinfo of the user the redirect to `location` signed in."""
+    return userinfo(idp, redeem(idp, app, location)["access_token"]).json()
 
 
 def lands_on_client(app: dict, page: Page) -> str:
@@ -193,7 +186,7 @@ def test_a_form_without_the_right_csrf_token_is_refused(idp, visitor, user, toke
         data["csrf"] = token
     refused = visitor.post("/sign-in", data)
     assert refused.status == 403 and refused.error_code == "session.csrf_token_mismatch"
-    assert idp.outbox(user["email"]) == []
+    assert idp.messages(user["email"]) == []
     assert visitor.submit(page, "/sign-in", email=user["email"], method="code").path == "/sign-in/code"
 
 
@@ -270,7 +263,7 @@ def test_sign_in_by_password_without_javascript(idp, app, visitor, user):
     page = visitor.open()
     password_page = visitor.submit(page, "/sign-in", email=user["email"], method="password")
     assert password_page.status == 200 and password_page.form("/sign-in/password")["fields"]["email"] == user["email"]
-    assert idp.outbox(user["email"]) == []
+    assert idp.messages(user["email"]) == []
     done = visitor.submit(password_page, "/sign-in/password", password=user["password"])
     assert exchange(idp, app, lands_on_client(app, done))["sub"] == user["id"]
 
@@ -304,7 +297,7 @@ def test_an_early_resend_is_refused_with_the_time_left(idp, visitor, user):
     refused = visitor.submit(page, "/sign-in/code/resend")
     assert refused.status == 429 and refused.error_code == "page.resend_too_soon"
     assert re.search(r"Patientez encore \d+ s", refused.text)
-    assert len(idp.outbox(user["email"])) == 1
+    assert len(idp.messages(user["email"])) == 1
 
 
 def test_a_resend_after_the_countdown_sends_a_new_code(idp, app, visitor, user):
@@ -313,7 +306,7 @@ def test_a_resend_after_the_countdown_sends_a_new_code(idp, app, visitor, user):
     age_codes(idp, user["email"], 60)
     resent = visitor.submit(page, "/sign-in/code/resend")
     assert resent.status == 200 and resent.path == "/sign-in/code" and resent.error_code is None
-    assert "Another code is on its way." in resent.text and len(idp.outbox(user["email"])) == 2
+    assert "Another code is on its way." in resent.text and len(idp.messages(user["email"])) == 2
     stale = visitor.submit(page, "/sign-in/code", code=first)
     assert stale.error_code in ("verification_code.not_found", "verification_code.code_mismatch")
     lands_on_client(app, visitor.submit(resent, "/sign-in/code", code=idp.last_code(user["email"])))
@@ -465,7 +458,7 @@ def test_forgot_password_for_an_unknown_email_looks_the_same_and_sends_nothing(i
     visitor.open()
     answer = visitor.submit(visitor.get("/forgot-password"), "/forgot-password", email=email)
     assert answer.status == 200 and answer.path == "/forgot-password/code" and email in answer.text
-    assert idp.outbox(email) == []
+    assert idp.messages(email) == []
 
 
 # --- the catalogs ------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
-from idp.models import AuthorizationCode, User
+from idp.models import AuthorizationCode
 from tests.flows import (
     OFFLINE,
-    Callback,
     assert_token_error,
+    Callback,
     client_post,
+    delete,
     exchange,
     introspect,
     open_browser,
@@ -24,6 +25,7 @@ from tests.flows import (
     refresh,
     short_lived_server,
     sign_in,
+    suspend,
     tokens_for,
     userinfo,
 )
@@ -391,14 +393,6 @@ def test_hostile_values_get_protocol_errors(idp, app, request_parts, error):
 
 
 # TK-14
-
-
-def suspend(db, user_id: str) -> None:
-    db.get(User, user_id).is_suspended = True
-
-
-def delete(db, user_id: str) -> None:
-    db.delete(db.get(User, user_id))
 
 
 @pytest.mark.parametrize("change", [suspend, delete])

@@ -9,14 +9,15 @@ import time
 import httpx
 import pytest
 
-from idp.models import User
 from tests.flows import (
     OFFLINE,
     b64encode,
+    delete,
     exchange,
     open_browser,
     short_lived_server,
     sign_in,
+    suspend,
     tokens_for,
     userinfo,
     verify_jwt,
@@ -190,14 +191,6 @@ def test_jwt_access_token_for_a_resource_is_not_accepted(idp, browser, app, user
 
 
 # UI-06
-
-
-def suspend(db, user_id: str) -> None:
-    db.get(User, user_id).is_suspended = True
-
-
-def delete(db, user_id: str) -> None:
-    db.delete(db.get(User, user_id))
 
 
 @pytest.mark.parametrize("change", [suspend, delete])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.errors import RequestError, invalid_input, not_found
-from idp.web.json_body import MAX_BODY, check_text, parse_body  # noqa: F401 (used as fields.*)
+from idp.web.json_body import check_text
 
 MAX_ID = 64
 

@@ -27,11 +27,6 @@ class Client(ClientMixin):
     def is_public(self) -> bool:
         return self.app.secret_hash is None
 
-    @property
-    def auth_method(self) -> str:
-        """Logto's `token_endpoint_auth_method` for the application type."""
-        return "none" if self.is_public else "client_secret_basic"
-
     def get_client_id(self) -> str:
         return self.app.id
 

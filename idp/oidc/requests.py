@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from authlib.oauth2.rfc6749 import JsonRequest, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from starlette.datastructures import FormData, Headers, QueryParams
 from starlette.requests import Request
 
@@ -85,7 +85,3 @@ def from_params(params: dict[str, Any], uri: str) -> IdpRequest:
     """Rebuild an authorization request from stored parameters (a list value is a repeated parameter)."""
     pairs = [(key, item) for key, value in params.items() for item in (value if isinstance(value, list) else [value])]
     return IdpRequest("GET", uri, Headers(), QueryParams(pairs), FormData())
-
-
-def json_request(request: IdpRequest, data: Any) -> JsonRequest:
-    return JsonRequest(request.method, request.uri, request.headers)

@@ -90,10 +90,6 @@ def consume_token(db: Session, token: Token, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def revoke_token(db: Session, token: Token, now: datetime) -> None:
-    db.execute(update(Token).where(Token.token_hash == token.token_hash).values(revoked_at=now))
-
-
 def is_live(db: Session, token: Token, now: datetime) -> bool:
     """A token counts only while unexpired, unrevoked, and its grant unrevoked."""
     if token.revoked_at is not None or token.expires_at <= now:

@@ -24,7 +24,6 @@ from idp.management import (
     applications,
     auth,
     connectors,
-    fields,
     openapi,
     resources,
     sign_in_experience,
@@ -33,17 +32,18 @@ from idp.management import (
 )
 from idp.management.call import Call, Reply
 from idp.services import Context, services
+from idp.web import json_body
 
 log = logging.getLogger("idp.management")
 Operation = Callable[[Context, Call], Any]
 
 
 async def read_limited(request: Request) -> bytes:
-    """The raw body, refused (413) past `fields.MAX_BODY` bytes without reading further."""
+    """The raw body, refused (413) past `json_body.MAX_BODY` bytes without reading further."""
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > fields.MAX_BODY:
+        if size > json_body.MAX_BODY:
             raise RequestError("request.general", "The request body is too large.", 413)
         chunks.append(chunk)
     return b"".join(chunks)
@@ -64,7 +64,7 @@ class Incoming:
 def run(ctx: Context, operation: Operation, incoming: Incoming) -> Any:
     """Authenticate, then parse the body, then run the operation: Logto's order of checks."""
     auth.authenticate(ctx, incoming.authorization)
-    body = fields.parse_body(incoming.raw, incoming.content_type)
+    body = json_body.parse_body(incoming.raw, incoming.content_type)
     call = Call(path=incoming.path, query=incoming.query, body=body, url=f"{ctx.settings.endpoint}{incoming.target}")
     return operation(ctx, call)
 

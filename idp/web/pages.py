@@ -426,6 +426,3 @@ def routes() -> list[tuple[str, list[str], Endpoint]]:
 
 
 ROUTES = routes()
-# The names `idp/app.py` mounted before ROUTES existed.
-sign_in = ROUTES[0][2]
-sign_in_submit = ROUTES[1][2]
