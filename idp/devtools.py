@@ -41,8 +41,11 @@ def advance_clock(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def reset(ctx: Context) -> None:
+    """Empty users, sessions, codes and tokens and return to real time; applications,
+    resources, keys and configuration stay."""
     for table in RESET_TABLES:
         ctx.db.execute(delete(table))
+    configs.put(ctx.db, Clock.OFFSET_KEY, 0)
 
 
 def fixed_codes(ctx: Context) -> dict[str, str]:

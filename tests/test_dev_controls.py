@@ -42,8 +42,10 @@ def test_time_travel_expires_a_refresh_token(idp, browser: Browser, app, user, t
     assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
 
 
-def test_reset_empties_users_and_keeps_applications(idp, app, user):
+def test_reset_empties_users_and_keeps_applications(idp, app, user, travel):
+    travel(3600)
     assert httpx.post(f"{idp.endpoint}/api/dev/reset").status_code == 204
+    assert httpx.get(f"{idp.endpoint}/api/dev/clock").json()["offset"] == 0
     browser = Browser(idp.endpoint)
     url = browser.authorize_url(app["id"], app["redirect_uris"][0])
     assert browser.follow(url).url.path == "/sign-in"  # the application still exists

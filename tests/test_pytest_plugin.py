@@ -27,6 +27,7 @@ def test_readme_sample_passes_with_the_plugin(pytester: pytest.Pytester):
 
 def test_fixtures_isolate_tests_and_control_time(pytester: pytest.Pytester):
     pytester.makepyfile(test_isolation='''
+import httpx
 import pytest
 
 def test_first(idp):
@@ -37,13 +38,17 @@ def test_second_starts_empty(idp):
     with pytest.raises(AssertionError, match="session.invalid_credentials"):
         idp.sign_in(app, "bob@example.test", password="Correct-Horse-9")
 
-def test_clock_expires_codes(idp, idp_mailbox):
+def test_clock_expires_refresh_tokens(idp, idp_mailbox):
     app = idp.create_app()
     idp.create_user("carol@example.test")
     first = idp.sign_in(app, "carol@example.test")
-    idp.advance_clock(3600 * 24 * 15)
     assert idp_mailbox.last_code("carol@example.test").isdigit()
-    assert first["id_token_claims"]["email"] == "carol@example.test"
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    auth = (app["id"], app["secret"])
+    assert httpx.post(idp.issuer + "/token", data=refresh, auth=auth).status_code == 200
+    idp.advance_clock(3600 * 24 * 15)
+    expired = httpx.post(idp.issuer + "/token", data=refresh, auth=auth)
+    assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
 ''')
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
