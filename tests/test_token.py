@@ -367,10 +367,13 @@ def test_repeated_parameters_are_refused(idp, browser, app, user):
 
 def test_oversized_body_is_refused_quickly(idp, app):
     started = time.monotonic()
-    response = client_post(idp, app, "token", {**code_form(app), "padding": "x" * 1_000_000})
-
-    assert response.status_code in (400, 413)
-    assert response.json()["error"] == "invalid_request"
+    try:
+        response = client_post(idp, app, "token", {**code_form(app), "padding": "x" * 1_000_000})
+    except httpx.TransportError:
+        pass  # refused before the body was read: the connection may close under the client
+    else:
+        assert response.status_code in (400, 413)
+        assert response.json()["error"] == "invalid_request"
     assert time.monotonic() - started < 2
 
 

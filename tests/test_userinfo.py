@@ -79,7 +79,6 @@ def test_request_without_credentials_is_challenged_without_error_code(idp, metho
     "Bearer a.b.c",
     "Bearer",
     "Basic dXNlcjpwYXNz",
-    "Bearer " + "x" * 60_000,
 ])
 def test_unknown_or_malformed_tokens_are_invalid_token(idp, authorization):
     assert_invalid_token(httpx.get(f"{idp.issuer}/me", headers={"Authorization": authorization}))
@@ -104,10 +103,13 @@ def test_token_in_header_and_body_is_invalid_request(idp, browser, app, user):
     assert response.json()["error"] == "invalid_request"
 
 
-def test_huge_authorization_header_is_refused_quickly(idp):
+# Past the HTTP server's header limit the answer may be a 4xx or a dropped connection, whichever
+# the client sees first.
+@pytest.mark.parametrize("size", [60_000, 1_000_000])
+def test_huge_authorization_header_is_refused_quickly(idp, size):
     started = time.monotonic()
     try:
-        response = httpx.get(f"{idp.issuer}/me", headers={"Authorization": "Bearer " + "a" * 1_000_000})
+        response = httpx.get(f"{idp.issuer}/me", headers={"Authorization": "Bearer " + "a" * size})
     except httpx.TransportError:
         pass  # the HTTP server dropped the connection: refused
     else:
