@@ -25,6 +25,20 @@ def database_url(backend: str, folder) -> str:
     return POSTGRES_URL
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Server tests run on PostgreSQL too only where the database matters: tests marked
+    `both_databases` (storage, concurrency, migrations, workers, durability, one end-to-end flow
+    per feature). Everything else runs once, on SQLite."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        (dropped if on_postgres and item.get_closest_marker("both_databases") is None else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -31,7 +31,11 @@ def reset_postgres(url: str) -> None:
 
 
 def create_database(url: str, name: str) -> str:
-    """A PostgreSQL database of its own beside `url`'s, for servers that must not share tables."""
+    """A PostgreSQL database of its own beside `url`'s, for servers that must not share tables.
+
+    Its name starts with `url`'s database name, so that runs against different test databases
+    on one server never share one."""
+    name = f"{url.rsplit('/', 1)[1]}_{name}"
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar():

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta, timezone
 from idp import cleanup
 from idp.models import AuthorizationCode, Grant, Token, VerificationCode
 from idp.store import codes, grants
+import pytest
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_purge_keeps_live_and_recently_expired_rows(idp, app, user):

@@ -8,6 +8,9 @@ import httpx
 
 from idp.models import VerificationCode
 from tests.browser import Browser
+import pytest
+
+pytestmark = pytest.mark.both_databases
 
 
 def parallel_verify(idp, browser: Browser, email: str, verification_id: str, code: str, count: int) -> list[int]:

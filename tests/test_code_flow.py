@@ -7,6 +7,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.browser import Browser, pkce_pair, query
+import pytest
+
+pytestmark = pytest.mark.both_databases
 
 
 def exchange(idp, app, code, verifier=None, **extra):

@@ -16,6 +16,8 @@ from tests.aliyun import AliyunStub, serve_in_thread, templates
 from tests.browser import Browser, new_email, query
 from tests.server import Server, free_port, fresh_database_url
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture(scope="module")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -10,6 +10,8 @@ import pytest
 
 from tests.browser import Browser, query
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def travel(idp) -> Iterator:

@@ -16,6 +16,8 @@ from idp.models import User
 from tests.browser import Browser, query
 from tests.server import Server, fresh_database_url
 
+pytestmark = pytest.mark.both_databases
+
 
 @dataclass
 class Answered:

@@ -10,6 +10,8 @@ import pytest
 from tests.browser import Browser, new_email, query
 from tests.flows import redeem
 
+pytestmark = pytest.mark.both_databases
+
 
 def userinfo(idp, tokens: dict) -> dict:
     return httpx.get(f"{idp.issuer}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()

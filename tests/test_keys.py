@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from tests.browser import Browser, query
 from tests.server import Server
 
+pytestmark = pytest.mark.both_databases
+
 REDIRECT_URI = "https://rp.example.test/cb"
 
 

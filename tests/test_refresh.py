@@ -26,6 +26,8 @@ from tests.flows import (
     verify_jwt,
 )
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def spa(idp) -> dict:

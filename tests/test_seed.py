@@ -18,6 +18,8 @@ from tests.browser import Browser
 from tests.server import Server, fresh_database_url
 from tests.test_interop_logto_python import DictStorage
 
+pytestmark = pytest.mark.both_databases
+
 WEB_SECRET = "web-secret-0123456789-abcdefghijkl"
 
 

@@ -14,6 +14,8 @@ from idp.models import User
 from tests.browser import Browser, pkce_pair, query
 from tests.server import Server, free_port, fresh_database_url
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture(scope="module")
 def pair(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
