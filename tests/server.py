@@ -19,7 +19,7 @@ from idp.db import make_engine, make_sessionmaker
 from idp.store import apps, users
 from idp.testing import IdpServer, free_port
 
-__all__ = ["Server", "free_port", "create_database", "fresh_database_url", "reset_postgres"]
+__all__ = ["Server", "free_port", "create_database", "fresh_database_url", "reset_postgres", "two_workers"]
 
 
 def reset_postgres(url: str) -> None:
@@ -86,3 +86,18 @@ class Server(IdpServer):
         with self.db() as tx:
             user = users.create(tx, now=datetime.now(timezone.utc), email=email, password=password, **extra)
             return {**users.to_json(user), "password": password, "email": email}
+
+
+@contextmanager
+def two_workers(backend: str, folder: Path, name: str, env: dict[str, str] | None = None) -> Iterator[tuple[Server, str]]:
+    """Two `idp serve` processes on one fresh database: the server (first worker) and the second
+    worker's base URL."""
+    server = Server(database_url=fresh_database_url(backend, folder, name), data_dir=folder,
+                    extra_env={"IDP_DEV": "1", **(env or {})})
+    server.start()
+    other_port = free_port()
+    server.start(port=other_port)
+    try:
+        yield server, f"http://127.0.0.1:{other_port}"
+    finally:
+        server.stop()

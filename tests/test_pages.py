@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from idp import identifiers
 from idp.errors import RequestError
 from idp.experience import passwords
 from idp.models import VerificationCode
-from idp.store import users
 from idp.web import i18n, pages
 from tests.browser import Browser, new_email, query
 from tests.flows import redeem, userinfo
@@ -135,7 +135,7 @@ def code_page(idp, visitor: Visitor, email: str, **params: str) -> Page:
 def age_codes(idp, email: str, seconds: int) -> None:
     """Make the codes sent to `email` look `seconds` older (the resend countdown reads their age)."""
     with idp.db() as db:
-        rows = db.scalars(select(VerificationCode).where(VerificationCode.email_key == users.email_key(email)))
+        rows = db.scalars(select(VerificationCode).where(VerificationCode.email_key == identifiers.email_key(email)))
         for row in rows:
             row.created_at -= timedelta(seconds=seconds)
 

@@ -12,21 +12,15 @@ from joserfc import jws
 
 from idp.models import User
 from tests.browser import Browser, pkce_pair, query
-from tests.server import Server, free_port, fresh_database_url
+from tests.server import Server, two_workers
 
 pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture(scope="module")
 def pair(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    folder = tmp_path_factory.mktemp(f"workers-{backend}")
-    server = Server(database_url=fresh_database_url(backend, folder, "idp_workers"), data_dir=folder,
-                    extra_env={"IDP_DEV": "1"})
-    server.start()
-    other_port = free_port()
-    server.start(port=other_port)
-    yield server, f"http://127.0.0.1:{other_port}"
-    server.stop()
+    with two_workers(backend, tmp_path_factory.mktemp(f"workers-{backend}"), "idp_workers") as running:
+        yield running
 
 
 def kids(base: str) -> list[str]:

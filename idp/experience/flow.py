@@ -14,9 +14,10 @@ import copy
 import secrets
 from typing import Any
 
-from idp import security
+from idp import identifiers, security
 from idp.errors import RequestError
 from idp.experience import config, passwords
+from idp.identifiers import Identifier
 from idp.models import Interaction, User
 from idp.services import Context
 from idp.store import grants, sessions, users
@@ -77,28 +78,28 @@ def verify_password(ctx: Context, interaction: Interaction, identifier: dict[str
     from idp.experience import codes  # codes builds on this module
 
     require_event(interaction)
-    kind, value = check_identifier(identifier, ("email", "username"))
+    given = check_identifier(identifier, ("email", "username"))
     if not isinstance(password, str) or not password or len(password) > passwords.MAX_LENGTH:
         raise RequestError("guard.invalid_input", "password is required.")
-    config.require_sign_in_method(config.load(ctx.db), kind, "password")
-    identifier_key = value.lower()
-    codes.guard_lockout(ctx, identifier_key)
-    user = users.by_email(ctx.db, value) if kind == "email" else users.by_username(ctx.db, value)
+    config.require_sign_in_method(config.load(ctx.db), given.kind, "password")
+    codes.guard_lockout(ctx, given.key)
+    user = users.by_email(ctx.db, given.key) if given.kind == "email" else users.by_username(ctx.db, given.key)
     if not security.check_password(user.password_hash if user else None, password):
-        codes.record_failure(ctx, identifier_key)
+        codes.record_failure(ctx, given.key)
         raise RequestError("session.invalid_credentials", "Incorrect account or password.", 422, keep_changes=True)
     assert user is not None
-    return add_verification(interaction, {"type": "Password", "identifier": {"type": kind, "value": value},
+    return add_verification(interaction, {"type": "Password", "identifier": {"type": given.kind, "value": given.value},
                                           "userId": user.id, "verified": True})
 
 
-def check_identifier(identifier: Any, kinds: tuple[str, ...]) -> tuple[str, str]:
+def check_identifier(identifier: Any, kinds: tuple[str, ...]) -> Identifier:
+    """`{type, value}` of one of `kinds`, with its canonical key; anything else is 400 guard.invalid_input."""
     if not isinstance(identifier, dict) or identifier.get("type") not in kinds:
         raise RequestError("guard.invalid_input", f"identifier.type must be one of {', '.join(kinds)}.")
     value = identifier.get("value")
-    if not isinstance(value, str) or not value or len(value) > 256:
+    if not isinstance(value, str) or not value:
         raise RequestError("guard.invalid_input", "identifier.value is required.")
-    return identifier["type"], value
+    return identifiers.parse(identifier["type"], value)
 
 
 def remove_verification(interaction: Interaction, verification_id: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from idp import identifiers
 from idp.mail import Message, SenderEnvironment
 from idp.models import OutboxMessage
 
@@ -27,8 +28,8 @@ class OutboxSender:
         subject = SUBJECTS.get(message.type, "Your verification code")
         content = f"Your verification code is {code}. The code will remain active for 10 minutes."
         with self.env.sessions.begin() as db:
-            db.add(OutboxMessage(to=message.to, to_key=message.to.lower(), type=message.type, subject=subject,
-                                 content=content, code=code, created_at=self.env.now()))
+            db.add(OutboxMessage(to=message.to, to_key=identifiers.email_key(message.to), type=message.type,
+                                 subject=subject, content=content, code=code, created_at=self.env.now()))
 
 
 def create(config: dict[str, Any], env: SenderEnvironment) -> OutboxSender:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import argon2
 from argon2.exceptions import InvalidHashError
 
+from idp import identifiers
 from idp.errors import RequestError, invalid_input
-from idp.experience.codes import check_email
 from idp.management import fields
 from idp.management.fields import MISSING, present
 from idp.models import User
@@ -39,7 +39,7 @@ def email(body: dict[str, Any], *, clearable: bool = False) -> Any:
     value = fields.text(body, "primaryEmail", nullable=clearable, min_length=0)
     if value == "" and clearable:
         return None
-    return check_email(value) if isinstance(value, str) else value
+    return identifiers.email(value) if isinstance(value, str) else value
 
 
 def refuse_phone(body: dict[str, Any]) -> None:

@@ -65,8 +65,7 @@ def update_user(ctx: Context, call: Call) -> dict[str, Any]:
         if present(value):
             setattr(user, column, value)
     if present(email):
-        user.primary_email = email.strip() if email else None
-        user.email_key = users.email_key(email) if email else None
+        users.set_email(user, email)
     user.updated_at = ctx.now
     return given.to_json(user)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from idp import identifiers
 from idp.errors import RequestError, invalid_input
 from idp.experience import codes
 from idp.mail import Message
@@ -16,7 +17,6 @@ from idp.management import fields
 from idp.management.call import Call
 from idp.services import Context
 from idp.store import codes as stored_codes
-from idp.store import users
 
 TYPE = "Generic"
 MAX_CODE = 64
@@ -30,9 +30,9 @@ class CodeToSend:
 
 def request_code(ctx: Context, call: Call) -> CodeToSend:
     email = recipient(call)
-    codes.check_send_rate(ctx, email)
+    key = identifiers.email_key(email)
+    codes.check_send_rate(ctx, key)
     code = codes.new_code()
-    key = users.email_key(email)
     row = stored_codes.replace(ctx.db, interaction_id=None, email_key=key, type=TYPE,
                                code_hash=codes.code_hash(ctx, None, key, TYPE, code), now=ctx.now,
                                ttl=ctx.settings.verification_code_ttl)
@@ -46,7 +46,7 @@ def withdraw(ctx: Context, code_id: str) -> None:
 def verify_code(ctx: Context, call: Call) -> None:
     email = recipient(call)
     code = fields.text(call.body, "verificationCode", required=True, max_length=MAX_CODE)
-    row = stored_codes.latest_for_email(ctx.db, users.email_key(email), TYPE)
+    row = stored_codes.latest_for_email(ctx.db, identifiers.email_key(email), TYPE)
     if row is None:
         raise RequestError("verification_code.not_found",
                            "Verification code not found. Please send verification code first.")
@@ -56,4 +56,4 @@ def verify_code(ctx: Context, call: Call) -> None:
 def recipient(call: Call) -> str:
     if "email" not in call.body:
         raise invalid_input("email is required (idp sends codes by email only).")
-    return codes.check_email(call.body["email"])
+    return identifiers.email(call.body["email"])

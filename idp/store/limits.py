@@ -11,8 +11,9 @@ from idp import security
 from idp.models import Lockout, RateEvent
 
 
-def key(kind: str, value: str) -> str:
-    return security.sha256(f"{kind}:{value.lower()}")
+def key(kind: str, canonical: str) -> str:
+    """The stored key of a limit: a hash of its kind and a canonical value (see `idp.identifiers`)."""
+    return security.sha256(f"{kind}:{canonical}")
 
 
 def count(db: Session, kind: str, hashed: str, now: datetime, window: int) -> int:

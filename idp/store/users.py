@@ -1,4 +1,4 @@
-"""Users, looked up by id, username or email (case-insensitively)."""
+"""Users, looked up by id, or by the canonical form of a username or email (`idp.identifiers`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from idp import security
+from idp import identifiers, security
 from idp.errors import RequestError
 from idp.models import User
-
-
-def email_key(email: str) -> str:
-    return email.strip().lower()
 
 
 def get(db: Session, user_id: str) -> User | None:
@@ -23,11 +19,11 @@ def get(db: Session, user_id: str) -> User | None:
 
 
 def by_email(db: Session, email: str) -> User | None:
-    return db.scalar(select(User).where(User.email_key == email_key(email)))
+    return db.scalar(select(User).where(User.email_key == identifiers.email_key(email)))
 
 
 def by_username(db: Session, username: str) -> User | None:
-    return db.scalar(select(User).where(User.username == username))
+    return db.scalar(select(User).where(User.username == identifiers.username(username)))
 
 
 def list_all(db: Session) -> list[User]:
@@ -54,9 +50,9 @@ def create(
         raise RequestError("user.username_already_in_use", "This username is already in use.", 422)
     user = User(
         id=user_id or security.user_id(),
-        username=username,
-        primary_email=email.strip() if email else None,
-        email_key=email_key(email) if email else None,
+        username=identifiers.username(username) if username else None,
+        primary_email=identifiers.email(email) if email else None,
+        email_key=identifiers.email_key(email) if email else None,
         password_hash=security.hash_password(password) if password else password_hash,
         name=name,
         profile=profile or {},
@@ -75,13 +71,22 @@ def create(
 def update(user: User, *, email: str | None = None, **fields: Any) -> bool:
     """Set the given fields (None leaves one unchanged); returns whether anything changed."""
     changed = False
+    if fields.get("username") is not None:
+        identifiers.username(fields["username"])
     if email is not None and email != user.primary_email:
-        user.primary_email, user.email_key, changed = email.strip(), email_key(email), True
+        set_email(user, email)
+        changed = True
     for name, value in fields.items():
         if value is not None and getattr(user, name) != value:
             setattr(user, name, value)
             changed = True
     return changed
+
+
+def set_email(user: User, email: str | None) -> None:
+    """Set (or, with None, remove) the primary email and its canonical key."""
+    user.primary_email = identifiers.email(email) if email else None
+    user.email_key = identifiers.email_key(email) if email else None
 
 
 def set_password_hash(db: Session, user: User, password_hash: str, now: datetime) -> None:

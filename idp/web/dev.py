@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from idp import devtools
+from idp import devtools, identifiers
 from idp.errors import RequestError, not_found
 from idp.models import OutboxMessage
 from idp.services import Context, services
@@ -19,10 +19,10 @@ MAX_WAIT = 60
 LIMIT = 100
 
 
-def messages(ctx: Context, to: str | None, after_id: int = 0) -> list[dict]:
+def messages(ctx: Context, to_key: str | None, after_id: int = 0) -> list[dict]:
     query = select(OutboxMessage).where(OutboxMessage.id > after_id).order_by(OutboxMessage.id.desc()).limit(LIMIT)
-    if to:
-        query = query.where(OutboxMessage.to_key == to.lower())
+    if to_key:
+        query = query.where(OutboxMessage.to_key == to_key)
     return [
         {"id": row.id, "to": row.to, "type": row.type, "subject": row.subject, "content": row.content,
          "code": row.code, "created_at": row.created_at.isoformat()}
@@ -63,9 +63,13 @@ async def outbox(request: Request) -> Response:
     """Messages newest first; `?to=` filters; `?wait=S` waits up to S seconds for the next one to `to`."""
     svc = services(request)
     to = request.query_params.get("to")
+    try:
+        to_key = identifiers.email_key(to) if to else None
+    except RequestError as error:
+        return error.response()
     wait = request.query_params.get("wait")
     if wait is None:
-        return JSONResponse(await svc.read(messages, to))
+        return JSONResponse(await svc.read(messages, to_key))
     try:
         seconds = float(wait)
     except ValueError:
@@ -76,7 +80,7 @@ async def outbox(request: Request) -> Response:
     after = await svc.call(newest_id)
     deadline = time.monotonic() + seconds
     while True:
-        found = await svc.read(messages, to, after)
+        found = await svc.read(messages, to_key, after)
         if found or time.monotonic() >= deadline:
             return JSONResponse(found)
         await asyncio.sleep(0.05)

@@ -1,0 +1,141 @@
+"""Sign-in limits under parallel bursts across two workers: lockout, send rate, code tries, and
+one canonical form per identifier, so that no spelling of an address gets a budget of its own."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from idp.models import VerificationCode
+from tests.browser import Browser
+from tests.server import Server, two_workers
+
+pytestmark = pytest.mark.both_databases
+
+FAILURES = 5  # failed passwords and codes per identifier before the lockout
+MESSAGES = 4  # messages per recipient per window
+TRIES = 3  # tries per code
+BURST = 30
+LIMITS = {"IDP_VERIFY_FAILURE_LIMIT": str(FAILURES), "IDP_MESSAGE_RATE_LIMIT": str(MESSAGES),
+          "IDP_VERIFICATION_CODE_MAX_TRIES": str(TRIES)}
+PASSWORD = "Correct-Horse-9"
+
+
+@pytest.fixture(scope="module")
+def pair(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
+    with two_workers(backend, tmp_path_factory.mktemp(f"limits-{backend}"), "idp_limits", LIMITS) as running:
+        yield running
+
+
+@pytest.fixture
+def started(pair) -> Iterator[Browser]:
+    """A browser with a SignIn interaction."""
+    server, _ = pair
+    app = server.make_app()
+    browser = Browser(server.endpoint)
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
+    yield browser
+    browser.close()
+
+
+def new_address() -> str:
+    return f"limits-{secrets.token_hex(4)}@example.test"
+
+
+def burst(pair, browser: Browser, path: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    """POST each body to the Experience API at once, alternating the two workers, in `browser`'s interaction."""
+    server, other = pair
+    cookies = dict(browser.http.cookies)
+
+    def post(item: tuple[int, dict[str, Any]]) -> httpx.Response:
+        index, body = item
+        with httpx.Client(base_url=(server.endpoint, other)[index % 2], cookies=cookies, timeout=60) as client:
+            return client.post(f"/api/experience{path}", json=body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(post, enumerate(bodies)))
+
+
+def answers(responses: list[httpx.Response]) -> Counter[tuple[int, str]]:
+    return Counter((r.status_code, r.json().get("code", "") if r.content else "") for r in responses)
+
+
+def password_attempt(browser: Browser, kind: str, value: str, password: str) -> httpx.Response:
+    return browser.experience("POST", "/verification/password",
+                              {"identifier": {"type": kind, "value": value}, "password": password})
+
+
+BLOCKED = (400, "session.verification_blocked_too_many_attempts")
+WRONG_PASSWORD = (422, "session.invalid_credentials")
+INVALID = (400, "guard.invalid_input")
+
+
+# --- one canonical form per identifier ---------------------------------------------------------------
+
+SPACES = [" {}", "{} ", "\t{}", "{}\n", "\u00a0{}", "{}\u00a0", "\u3000{}", "{}\u3000", "\u2003{}", "{}\r\n"]
+
+
+def test_spellings_with_spaces_around_an_email_are_refused_not_given_a_budget(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    for _ in range(FAILURES):
+        assert answers([password_attempt(started, "email", email, "Wrong-Pass-1")]) == {WRONG_PASSWORD: 1}
+    assert answers([password_attempt(started, "email", email, PASSWORD)]) == {BLOCKED: 1}
+    for spelling in SPACES:
+        variant = spelling.format(email)
+        for password in ("Wrong-Pass-1", PASSWORD):
+            refused = password_attempt(started, "email", variant, password)
+            assert answers([refused]) == {INVALID: 1}, repr(variant)
+        assert answers([started.send_code(variant)]) == {INVALID: 1}, repr(variant)
+
+
+def test_case_variants_of_an_email_share_one_budget(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    spellings = [email.upper(), email.capitalize(), email.swapcase(), email.title(), email]
+    assert answers([password_attempt(started, "email", spelling, "Wrong-Pass-1") for spelling in spellings]) == {
+        WRONG_PASSWORD: FAILURES}
+    assert answers([password_attempt(started, "email", email.upper(), PASSWORD)]) == {BLOCKED: 1}
+
+
+def test_lookalike_and_control_characters_in_an_email_are_refused(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    local, domain = email.split("@")
+    for variant in (f"{local}@{domain}\x00", f"{local}\u200b@{domain}", f"{local}@{domain.replace('e', 'е', 1)}",
+                    f"{local.replace('k', 'K', 1) if 'k' in local else local}\u212a@{domain}"):
+        assert answers([password_attempt(started, "email", variant, PASSWORD)]) == {INVALID: 1}, repr(variant)
+
+
+@pytest.fixture
+def usernames_sign_in(pair) -> Iterator[None]:
+    server, _ = pair
+    email = {"identifier": "email", "password": True, "verificationCode": True, "isPasswordPrimary": False}
+    username = {"identifier": "username", "password": True, "verificationCode": False, "isPasswordPrimary": True}
+    server.cli("sign-in-exp", "set", "--json", json.dumps({"signIn": {"methods": [email, username]}}))
+    yield
+    server.cli("sign-in-exp", "set", "--json", json.dumps({"signIn": {"methods": [email]}}))
+
+
+def test_usernames_follow_logtos_rule_and_are_compared_exactly(pair, started, usernames_sign_in):
+    server, _ = pair
+    username = f"limits_{secrets.token_hex(3)}"
+    server.make_user(new_address(), PASSWORD, username=username)
+    for spelling in SPACES + ["{}-x", "{}.x", "9{}", "{}\u0131"]:
+        variant = spelling.format(username)
+        assert answers([password_attempt(started, "username", variant, PASSWORD)]) == {INVALID: 1}, repr(variant)
+    # Usernames are case-sensitive (Logto's default policy): another case is another, unknown, account.
+    assert answers([password_attempt(started, "username", username.upper(), PASSWORD)]) == {WRONG_PASSWORD: 1}
+    for _ in range(FAILURES):
+        assert answers([password_attempt(started, "username", username, "Wrong-Pass-1")]) == {WRONG_PASSWORD: 1}
+    assert answers([password_attempt(started, "username", username, PASSWORD)]) == {BLOCKED: 1}
