@@ -139,3 +139,57 @@ def test_usernames_follow_logtos_rule_and_are_compared_exactly(pair, started, us
     for _ in range(FAILURES):
         assert answers([password_attempt(started, "username", username, "Wrong-Pass-1")]) == {WRONG_PASSWORD: 1}
     assert answers([password_attempt(started, "username", username, PASSWORD)]) == {BLOCKED: 1}
+
+
+# --- bursts ------------------------------------------------------------------------------------------
+
+def test_a_burst_of_wrong_passwords_evaluates_exactly_the_budget(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    body = {"identifier": {"type": "email", "value": email}, "password": "Wrong-Pass-1"}
+    assert answers(burst(pair, started, "/verification/password", [body] * BURST)) == {
+        WRONG_PASSWORD: FAILURES, BLOCKED: BURST - FAILURES}
+    assert answers([password_attempt(started, "email", email, PASSWORD)]) == {BLOCKED: 1}
+
+
+def test_a_burst_of_sends_to_one_address_delivers_exactly_the_limit(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    body = {"identifier": {"type": "email", "value": email}, "interactionEvent": "SignIn"}
+    assert answers(burst(pair, started, "/verification/verification-code", [body] * BURST)) == {
+        (200, ""): MESSAGES, (429, "request.message_rate_limited"): BURST - MESSAGES}
+    assert len(server.messages(email)) == MESSAGES
+
+
+def test_a_burst_of_wrong_codes_compares_exactly_the_tries(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    verification_id = started.send_code(email).json()["verificationId"]
+    code = server.last_code(email)
+    wrong = "000000" if code != "000000" else "111111"
+    body = {"identifier": {"type": "email", "value": email}, "verificationId": verification_id, "code": wrong}
+    # Each refused code is a failure of the identifier too: TRIES compared, the rest refused unread,
+    # until the identifier's budget is spent.
+    assert answers(burst(pair, started, "/verification/verification-code/verify", [body] * BURST)) == {
+        (400, "verification_code.code_mismatch"): TRIES, (400, "verification_code.exceed_max_try"): FAILURES - TRIES,
+        BLOCKED: BURST - FAILURES}
+    with server.db() as db:
+        assert db.query(VerificationCode).filter_by(email_key=email).one().try_count == TRIES
+
+
+def test_a_right_code_after_the_last_try_is_answered_like_a_wrong_one(pair, started):
+    server, _ = pair
+    email = new_address()
+    server.make_user(email, PASSWORD)
+    verification_id = started.send_code(email).json()["verificationId"]
+    code = server.last_code(email)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(TRIES):
+        assert answers([started.verify_code(email, verification_id, wrong)]) == {
+            (400, "verification_code.code_mismatch"): 1}
+    right, other = started.verify_code(email, verification_id, code), started.verify_code(email, verification_id, wrong)
+    assert (right.status_code, right.json()) == (other.status_code, other.json())
+    assert right.json()["code"] == "verification_code.exceed_max_try"

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from idp import devtools, identifiers, security
 from idp.errors import RequestError
-from idp.experience import config, flow
+from idp.experience import config, flow, sentinel
 from idp.mail import Message
 from idp.models import Interaction
 from idp.services import Context
 from idp.store import codes, configs, limits, users
+
 
 @dataclass
 class CodeRequest:
@@ -38,11 +38,9 @@ def new_code() -> str:
 
 def check_send_rate(ctx: Context, email_key: str) -> None:
     """At most N messages per recipient per window (Logto: 10 per 600 s), shared by all workers."""
-    key = limits.key("message", email_key)
-    window = ctx.settings.message_rate_window
-    if limits.count(ctx.db, "message", key, ctx.now, window) >= ctx.settings.message_rate_limit:
+    if not limits.take(ctx.db, "message", limits.key("message", email_key), ctx.now,
+                       ctx.settings.message_rate_window, ctx.settings.message_rate_limit):
         raise RequestError("request.message_rate_limited", "Too many messages were sent. Try again later.", 429)
-    limits.record(ctx.db, "message", key, ctx.now)
 
 
 def request_code(ctx: Context, interaction: Interaction, identifier: Any, event: Any) -> CodeRequest:
@@ -90,47 +88,33 @@ def verify_code(ctx: Context, interaction: Interaction, identifier: Any, verific
         raise RequestError("verification_code.email_mismatch", "Email mismatch. Please request a new verification code.")
     if not isinstance(code, str) or not code:
         raise RequestError("guard.invalid_input", "code is required.")
-    check_code(ctx, interaction.id, record, code)
+    check_code(ctx, interaction.id, email.key, record["codeId"], code)
     user = users.by_email(ctx.db, email.key)
     flow.update_verification(interaction, verification_id, verified=True, userId=user.id if user else None)
     return verification_id
 
 
-def check_code(ctx: Context, interaction_id: str | None, record: dict[str, Any], code: str) -> None:
-    """Logto's order of checks; every failure is counted before it is answered."""
-    email_key = identifiers.email_key(record["identifier"]["value"])
-    guard_lockout(ctx, email_key)
-    row = codes.get(ctx.db, record["codeId"])
+def check_code(ctx: Context, interaction_id: str | None, email_key: str, code_id: str, code: str) -> None:
+    """Logto's order of answers. The try is counted before the code is compared, in one statement,
+    so that parallel tries never compare more codes than allowed; a right code past the last try
+    is answered exactly like a wrong one. Failures are kept although the request fails."""
+    sentinel.guard(ctx, email_key)
+    max_tries = ctx.settings.verification_code_max_tries
+    counted = codes.count_try(ctx.db, code_id, ctx.now, max_tries)
+    row = codes.get(ctx.db, code_id)
     if row is None or row.consumed_at is not None:
         raise RequestError("verification_code.not_found",
                            "Verification code not found. Please send verification code first.")
     if row.expires_at <= ctx.now:
         raise RequestError("verification_code.expired",
                            "Verification code has expired. Please request a new verification code.")
-    max_tries = ctx.settings.verification_code_max_tries
-    expected = code_hash(ctx, interaction_id, row.email_key, row.type, code)
-    tries = row.try_count
-    if tries >= max_tries or not security.same(expected, row.code_hash):
-        codes.count_try(ctx.db, row.id)
-        record_failure(ctx, email_key)
-        if tries >= max_tries:
-            raise RequestError("verification_code.exceed_max_try", "Verification code retries limitation exceeded. "
-                               "Please request a new verification code.", keep_changes=True)
+    if not counted:
+        sentinel.record_failure(ctx, email_key)
+        raise RequestError("verification_code.exceed_max_try", "Verification code retries limitation exceeded. "
+                           "Please request a new verification code.", keep_changes=True)
+    if not security.same(code_hash(ctx, interaction_id, row.email_key, row.type, code), row.code_hash):
+        sentinel.record_failure(ctx, email_key)
         raise RequestError("verification_code.code_mismatch", "Invalid verification code.", keep_changes=True)
-    if not codes.consume(ctx.db, row.id, ctx.now, max_tries):
+    if not codes.consume(ctx.db, row.id, ctx.now):
         raise RequestError("verification_code.not_found",
                            "Verification code not found. Please send verification code first.")
-
-
-def guard_lockout(ctx: Context, identifier_key: str) -> None:
-    if limits.locked_until(ctx.db, limits.key("verify", identifier_key), ctx.now):
-        raise RequestError("session.verification_blocked_too_many_attempts",
-                           "Too many attempts. Please try again later.", 400)
-
-
-def record_failure(ctx: Context, identifier_key: str) -> None:
-    """Failed passwords and codes share one budget per identifier (Logto's sentinel)."""
-    key = limits.key("verify", identifier_key)
-    limits.record(ctx.db, "verify", key, ctx.now)
-    if limits.count(ctx.db, "verify", key, ctx.now, ctx.settings.verify_failure_window) >= ctx.settings.verify_failure_limit:
-        limits.lock(ctx.db, key, ctx.now + timedelta(seconds=ctx.settings.lockout_seconds))

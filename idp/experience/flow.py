@@ -16,7 +16,7 @@ from typing import Any
 
 from idp import identifiers, security
 from idp.errors import RequestError
-from idp.experience import config, passwords
+from idp.experience import config, passwords, sentinel
 from idp.identifiers import Identifier
 from idp.models import Interaction, User
 from idp.services import Context
@@ -75,17 +75,15 @@ def verification(interaction: Interaction, verification_id: Any) -> dict[str, An
 
 def verify_password(ctx: Context, interaction: Interaction, identifier: dict[str, Any], password: Any) -> str:
     """`POST /api/experience/verification/password`: unknown users cost the same as wrong passwords."""
-    from idp.experience import codes  # codes builds on this module
-
     require_event(interaction)
     given = check_identifier(identifier, ("email", "username"))
     if not isinstance(password, str) or not password or len(password) > passwords.MAX_LENGTH:
         raise RequestError("guard.invalid_input", "password is required.")
     config.require_sign_in_method(config.load(ctx.db), given.kind, "password")
-    codes.guard_lockout(ctx, given.key)
+    sentinel.guard(ctx, given.key)
     user = users.by_email(ctx.db, given.key) if given.kind == "email" else users.by_username(ctx.db, given.key)
     if not security.check_password(user.password_hash if user else None, password):
-        codes.record_failure(ctx, given.key)
+        sentinel.record_failure(ctx, given.key)
         raise RequestError("session.invalid_credentials", "Incorrect account or password.", 422, keep_changes=True)
     assert user is not None
     return add_verification(interaction, {"type": "Password", "identifier": {"type": given.kind, "value": given.value},

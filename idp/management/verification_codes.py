@@ -46,11 +46,12 @@ def withdraw(ctx: Context, code_id: str) -> None:
 def verify_code(ctx: Context, call: Call) -> None:
     email = recipient(call)
     code = fields.text(call.body, "verificationCode", required=True, max_length=MAX_CODE)
-    row = stored_codes.latest_for_email(ctx.db, identifiers.email_key(email), TYPE)
+    key = identifiers.email_key(email)
+    row = stored_codes.latest_for_email(ctx.db, key, TYPE)
     if row is None:
         raise RequestError("verification_code.not_found",
                            "Verification code not found. Please send verification code first.")
-    codes.check_code(ctx, None, {"identifier": {"type": "email", "value": email}, "codeId": row.id}, code)
+    codes.check_code(ctx, None, key, row.id, code)
 
 
 def recipient(call: Call) -> str:

@@ -36,18 +36,24 @@ def latest_for_email(db: Session, email_key: str, type: str) -> VerificationCode
     ).order_by(VerificationCode.created_at.desc()).first()
 
 
-def count_try(db: Session, code_id: str) -> None:
-    """One more failed try, counted in a single statement so parallel tries all count."""
-    db.execute(update(VerificationCode).where(VerificationCode.id == code_id)
-               .values(try_count=VerificationCode.try_count + 1))
-
-
-def consume(db: Session, code_id: str, now: datetime, max_tries: int) -> bool:
-    """Use the code once; exactly one of any number of parallel callers wins."""
+def count_try(db: Session, code_id: str, now: datetime, max_tries: int) -> bool:
+    """Count one try of a usable code that has tries left, in one statement, before the code is
+    compared: however many tries run in parallel, at most `max_tries` are counted."""
     result = db.execute(
         update(VerificationCode)
         .where(VerificationCode.id == code_id, VerificationCode.consumed_at.is_(None),
                VerificationCode.try_count < max_tries, VerificationCode.expires_at > now)
+        .values(try_count=VerificationCode.try_count + 1)
+    )
+    return result.rowcount == 1
+
+
+def consume(db: Session, code_id: str, now: datetime) -> bool:
+    """Use the code once; exactly one of any number of parallel callers wins."""
+    result = db.execute(
+        update(VerificationCode)
+        .where(VerificationCode.id == code_id, VerificationCode.consumed_at.is_(None),
+               VerificationCode.expires_at > now)
         .values(consumed_at=now)
     )
     return result.rowcount == 1
