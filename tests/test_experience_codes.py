@@ -80,6 +80,44 @@ def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, us
     fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"], "Brand-New-Pass-7")
 
 
+def set_event(browser: Browser, event: str) -> httpx.Response:
+    return browser.experience("PUT", "/interaction-event", {"interactionEvent": event})
+
+
+def assert_not_for_forgot_password(response: httpx.Response) -> None:
+    assert response.status_code == 400 and response.json()["code"] == "session.not_supported_for_forgot_password"
+
+
+def test_a_sign_in_code_cannot_reset_a_password(idp, browser: Browser, app, user):
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "SignIn")
+    verification_id = browser.code_verification(idp, user["email"], "SignIn")
+    assert_not_for_forgot_password(set_event(browser, "ForgotPassword"))
+    assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+    reset = browser.experience("PUT", "/profile/password", {"password": "Brand-New-Pass-7"})
+    assert reset.status_code == 400 and reset.json()["code"] == "session.invalid_interaction_type"
+    assert browser.experience("GET", "/interaction").json()["interactionEvent"] == "SignIn"
+
+
+def test_a_forgot_password_code_cannot_sign_in(idp, browser: Browser, app, user):
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
+    verification_id = browser.code_verification(idp, user["email"], "ForgotPassword")
+    for event in ("SignIn", "Register"):
+        assert_not_for_forgot_password(set_event(browser, event))
+    assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
+    submitted = browser.experience("POST", "/submit")
+    assert submitted.status_code == 422 and submitted.json()["code"] == "user.new_password_required_in_profile"
+
+
+def test_sign_in_and_register_switch_both_ways(idp, browser: Browser, app):
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "SignIn")
+    assert set_event(browser, "Register").status_code == 204
+    assert set_event(browser, "SignIn").status_code == 204
+    assert set_event(browser, "SignIn").status_code == 204
+    assert browser.experience("GET", "/interaction").json()["interactionEvent"] == "SignIn"
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
+    assert set_event(browser, "ForgotPassword").status_code == 204
+
+
 def test_forgot_password_for_an_unknown_email_answers_the_same_and_sends_nothing(idp, browser: Browser, app, user):
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
     unknown = new_email()

@@ -38,9 +38,17 @@ def start(ctx: Context, interaction: Interaction, event: str) -> None:
 
 
 def set_event(ctx: Context, interaction: Interaction, event: str) -> None:
+    """`PUT /api/experience/interaction-event`: SignIn and Register switch freely, but nothing
+    switches to or from ForgotPassword, so that a code verified for one purpose never serves the
+    other (Logto's rule). A change drops the pending profile, as in Logto."""
     check_event(event)
     config.require_event_allowed(config.load(ctx.db), event)
     current = state(interaction)
+    if (event == "ForgotPassword") != (current.get("event") == "ForgotPassword"):
+        raise RequestError("session.not_supported_for_forgot_password",
+                           "The event cannot change to or from ForgotPassword. Start a new interaction.", 400)
+    if current.get("event") != event:
+        current.pop("profile", None)
     current["event"] = event
     store.save_state(interaction, current)
 
