@@ -25,5 +25,7 @@ class NoDelayH11Protocol(H11Protocol):
 
 
 def run(host: str, port: int, workers: int = 1) -> None:
+    # proxy_headers off: the client address is the TCP peer's, which X-Forwarded-For cannot
+    # choose (client authentication is throttled per address).
     uvicorn.run("idp.app:create_app", factory=True, host=host, port=port, workers=workers,
-                http=NoDelayH11Protocol, log_level="info", access_log=False)
+                http=NoDelayH11Protocol, log_level="info", access_log=False, proxy_headers=False)

@@ -12,7 +12,8 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 INT_NAMES = ("access_token_ttl", "id_token_ttl", "code_ttl", "refresh_token_ttl", "session_ttl",
              "interaction_ttl", "client_credentials_ttl", "verification_code_ttl", "verification_code_max_tries",
              "message_rate_limit", "message_rate_window", "verify_failure_limit", "verify_failure_window",
-             "lockout_seconds")
+             "lockout_seconds", "client_auth_failure_limit", "client_auth_address_failure_limit",
+             "client_auth_failure_window")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Settings:
     verify_failure_limit: int = 100
     verify_failure_window: int = 3600
     lockout_seconds: int = 3600
+    # Failed client authentications per confidential client and per source address, within the
+    # window; the next ones are throttled for a window (0 turns a limit off).
+    client_auth_failure_limit: int = 20
+    client_auth_address_failure_limit: int = 100
+    client_auth_failure_window: int = 600
     signing_key_file: str | None = None
     # Development mode: every address at these email domains gets this code (e.g. example.test=000000).
     fixed_codes: dict[str, str] = field(default_factory=dict)

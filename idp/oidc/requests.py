@@ -44,9 +44,11 @@ class IdpRequest(OAuth2Request):
     deployment's setting (`IDP_ENDPOINT`), so that check is not made per request.
     """
 
-    def __init__(self, method: str, uri: str, headers: Headers, query: QueryParams, form: FormData) -> None:
+    def __init__(self, method: str, uri: str, headers: Headers, query: QueryParams, form: FormData,
+                 peer: str | None = None) -> None:
         super().__init__(method=method, uri="https://idp.invalid/", headers=headers)
         self.uri = uri
+        self.peer = peer  # the TCP peer's address (never a forwarded-for header)
         self._query = query
         self._form = form
         pairs = list(query.multi_items())

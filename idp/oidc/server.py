@@ -14,7 +14,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from starlette.responses import Response
 
-from idp.oidc import tokens
+from idp.oidc import throttle, tokens
 from idp.oidc.clients import Client
 from idp.oidc.grants import (
     AuthorizationCodeGrant,
@@ -49,16 +49,21 @@ class AuthorizationServer(BaseServer):
         return Client(app) if app else None
 
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> Client:
+        """Authenticate the client; failures are counted and throttled (`idp.oidc.throttle`)."""
         basic = request.headers.get("Authorization", "").lower().startswith("basic ")
         if basic and "client_secret" in request.form:
             raise InvalidRequestError("Use one client authentication method, not two.")
+        source = throttle.Source(claimed_client_id(request), request.peer)
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            client = super().authenticate_client(request, methods, endpoint)
         except InvalidClientError:
+            throttle.count_failure(current(), source)
             # One answer whether the client is unknown or its secret is wrong. A client that tried
             # the Authorization header gets 401 with a Basic challenge (RFC 6749 §5.2).
             raise InvalidClientError(status_code=401 if basic else 400,
                                      description="Client authentication failed.") from None
+        throttle.check(current(), source)
+        return client
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         tokens.save(token, request)
@@ -79,7 +84,17 @@ class AuthorizationServer(BaseServer):
 
 
 def authenticate_basic(query_client: Any, request: Any) -> Client | None:
-    """client_secret_basic, decoded strictly: base64 of form-urlencoded id ":" secret (RFC 6749 §2.3.1)."""
+    """client_secret_basic."""
+    credentials = basic_credentials(request)
+    if credentials is None:
+        return None
+    client = query_client(credentials[0])
+    return client if client and client.check_client_secret(credentials[1]) else None
+
+
+def basic_credentials(request: Any) -> tuple[str, str] | None:
+    """The client id and secret of an Authorization header, decoded strictly: base64 of
+    form-urlencoded id ":" secret (RFC 6749 §2.3.1)."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -90,8 +105,13 @@ def authenticate_basic(query_client: Any, request: Any) -> Client | None:
     client_id, colon, secret = decoded.partition(":")
     if not colon or not client_id or not secret:
         return None
-    client = query_client(unquote_plus(client_id))
-    return client if client and client.check_client_secret(unquote_plus(secret)) else None
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def claimed_client_id(request: Any) -> str | None:
+    """The client id a token-side request names, in the Authorization header or the body."""
+    credentials = basic_credentials(request)
+    return credentials[0] if credentials else request.form.get("client_id")
 
 
 class UnsupportedTokenTypeError(OAuth2Error):

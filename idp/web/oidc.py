@@ -89,7 +89,8 @@ async def me(request: Request) -> Response:
 async def read_body(request: Request) -> IdpRequest:
     """Token, revocation and introspection take their parameters from the body only (RFC 6749 §3.2)."""
     form = await request.form()  # empty unless the body is a form
-    return IdpRequest(request.method, str(request.url), request.headers, QueryParams(), form)
+    peer = request.client.host if request.client else None
+    return IdpRequest(request.method, str(request.url), request.headers, QueryParams(), form, peer)
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
