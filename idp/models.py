@@ -7,7 +7,7 @@ from typing import Any
 
 from datetime import timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -193,6 +193,8 @@ class RateEvent(Base):
     """One counted event (a message sent, a failed verification) for a hashed key."""
 
     __tablename__ = "rate_events"
+    # A limit counts one key's events of the last window while it holds the key.
+    __table_args__ = (Index("ix_rate_events_key_created_at", "key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -201,6 +203,9 @@ class RateEvent(Base):
 
 
 class Lockout(Base):
+    """One row per limited key: requests counting the key's events hold it (a row lock), and the
+    key is locked out while `until` is in the future."""
+
     __tablename__ = "lockouts"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
