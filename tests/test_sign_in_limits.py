@@ -109,11 +109,12 @@ def test_case_variants_of_an_email_share_one_budget(pair, started):
 
 def test_lookalike_and_control_characters_in_an_email_are_refused(pair, started):
     server, _ = pair
-    email = new_address()
+    email = f"limits-k{secrets.token_hex(4)}@example.test"
     server.make_user(email, PASSWORD)
     local, domain = email.split("@")
-    for variant in (f"{local}@{domain}\x00", f"{local}\u200b@{domain}", f"{local}@{domain.replace('e', 'е', 1)}",
-                    f"{local.replace('k', 'K', 1) if 'k' in local else local}\u212a@{domain}"):
+    # The Kelvin sign lower-cases to "k": folded before it is checked, it would reach the account.
+    for variant in (email.replace("k", "\u212a", 1), email.replace("e", "\u0435", 1), f"{local}\u200b@{domain}",
+                    f"{email}\x00", f"{local}@\x00{domain}"):
         assert answers([password_attempt(started, "email", variant, PASSWORD)]) == {INVALID: 1}, repr(variant)
 
 
