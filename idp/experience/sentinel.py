@@ -26,7 +26,7 @@ def guard(ctx: Context, identifier_key: str) -> None:
 
 def record_failure(ctx: Context, identifier_key: str) -> None:
     """Count a failed verification of a guarded identifier; the last one of the budget locks it out."""
-    key = limits.key(KIND, identifier_key)
+    key, settings = limits.key(KIND, identifier_key), ctx.settings
     limits.record(ctx.db, KIND, key, ctx.now)
-    if limits.count(ctx.db, KIND, key, ctx.now, ctx.settings.verify_failure_window) >= ctx.settings.verify_failure_limit:
-        limits.lock(ctx.db, key, ctx.now + timedelta(seconds=ctx.settings.lockout_seconds))
+    if limits.count(ctx.db, KIND, key, ctx.now, settings.verify_failure_window) >= settings.verify_failure_limit:
+        limits.lock(ctx.db, key, ctx.now + timedelta(seconds=settings.lockout_seconds))

@@ -43,7 +43,9 @@ class Source:
 
 @dataclass(frozen=True)
 class Budget:
-    kind: str
+    """Failures allowed to one key within the window."""
+
+    kind: str  # "client_id" or "client_address"
     key: str
     limit: int
 
@@ -51,13 +53,16 @@ class Budget:
 def budgets(ctx: Context, source: Source) -> list[Budget]:
     """The budgets `source` draws on, in a fixed order (so that holding them never deadlocks)."""
     settings = ctx.settings
-    found = []
+    found: list[Budget] = []
     if source.client_id and settings.client_auth_failure_limit > 0 and is_confidential(ctx, source.client_id):
-        found.append(Budget("client_id", limits.key("client_id", source.client_id), settings.client_auth_failure_limit))
+        found.append(budget("client_id", source.client_id, settings.client_auth_failure_limit))
     if source.address and settings.client_auth_address_failure_limit > 0:
-        found.append(Budget("client_address", limits.key("client_address", source.address),
-                            settings.client_auth_address_failure_limit))
-    return sorted(found, key=lambda budget: budget.key)
+        found.append(budget("client_address", source.address, settings.client_auth_address_failure_limit))
+    return sorted(found, key=lambda each: each.key)
+
+
+def budget(kind: str, value: str, limit: int) -> Budget:
+    return Budget(kind, limits.key(kind, value), limit)
 
 
 def is_confidential(ctx: Context, client_id: str) -> bool:
@@ -67,7 +72,7 @@ def is_confidential(ctx: Context, client_id: str) -> bool:
 
 def check(ctx: Context, source: Source) -> None:
     """After a successful authentication: refuse it while one of its keys is throttled."""
-    ends = [until for budget in budgets(ctx, source) if (until := limits.locked_until(ctx.db, budget.key, ctx.now))]
+    ends = [until for each in budgets(ctx, source) if (until := limits.locked_until(ctx.db, each.key, ctx.now))]
     if ends:
         raise throttled(ctx, max(ends))
 
@@ -75,15 +80,15 @@ def check(ctx: Context, source: Source) -> None:
 def count_failure(ctx: Context, source: Source) -> None:
     """After a failed authentication: count it against each key, or, when a key is already
     throttled, count nothing and answer 429 instead."""
-    held = [(budget, limits.hold(ctx.db, budget.key, ctx.now)) for budget in budgets(ctx, source)]
+    held = [(each, limits.hold(ctx.db, each.key, ctx.now)) for each in budgets(ctx, source)]
     ends = [until for _, until in held if until]
     if ends:
         raise throttled(ctx, max(ends))
     window = ctx.settings.client_auth_failure_window
-    for budget, _ in held:
-        limits.record(ctx.db, budget.kind, budget.key, ctx.now)
-        if limits.count(ctx.db, budget.kind, budget.key, ctx.now, window) >= budget.limit:
-            limits.lock(ctx.db, budget.key, ctx.now + timedelta(seconds=window))
+    for each, _ in held:
+        limits.record(ctx.db, each.kind, each.key, ctx.now)
+        if limits.count(ctx.db, each.kind, each.key, ctx.now, window) >= each.limit:
+            limits.lock(ctx.db, each.key, ctx.now + timedelta(seconds=window))
 
 
 def throttled(ctx: Context, until: datetime) -> ClientThrottledError:
