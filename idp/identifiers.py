@@ -32,6 +32,8 @@ MAX_EMAIL = 256
 
 @dataclass(frozen=True)
 class Identifier:
+    """An identifier from a request, checked."""
+
     kind: str  # "email" or "username"
     value: str  # as given (checked)
     key: str  # the canonical form
