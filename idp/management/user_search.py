@@ -1,9 +1,10 @@
 """Logto's user search query: `search`, `search.<field>`, `mode[.<field>]`, `joint`.
 
 `search=%foo%` matches users whose id, email, username or name is like `%foo%`, ignoring
-case; the value is a SQL LIKE pattern, as in Logto. `search.<field>` narrows to one field,
-`mode=exact` compares whole values (ignoring case), `joint=and` requires every search to
-match. Logto's `similar_to`/`posix` modes and case-sensitive search are not supported.
+case; the value is a SQL LIKE pattern, as in Logto, escaped with a backslash as in PostgreSQL (a
+backslash before `%`, `_` or a backslash makes it literal; a lone one at the end is literal too).
+`search.<field>` narrows to one field, `mode=exact` compares whole values (ignoring case),
+`joint=and` requires every search to match. Logto's `similar_to`/`posix` modes and case-sensitive search are not supported.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FIELDS: dict[str, Any] = {
 MODES = ("like", "exact")
 JOINTS = ("or", "and")
 TRUE_WORDS = ("true", "1", "yes")
+ESCAPE = "\\"
 
 
 def condition(query: QueryParams) -> Any:
@@ -75,4 +77,22 @@ def match(column: Any, mode: str, values: list[str]) -> Any:
         return false()
     if mode == "exact":
         return func.lower(column).in_([value.lower() for value in values])
-    return column.ilike(values[0], escape="\\")
+    return column.ilike(like_pattern(values[0]), escape=ESCAPE)
+
+
+def like_pattern(value: str) -> str:
+    """`value` with every backslash escaping exactly one of `%`, `_` or itself, so that both
+    databases read it alike and PostgreSQL never meets a dangling escape."""
+    pattern: list[str] = []
+    escaped = False
+    for character in value:
+        if escaped:
+            pattern.append(ESCAPE + character if character in "%_\\" else character)
+            escaped = False
+        elif character == ESCAPE:
+            escaped = True
+        else:
+            pattern.append(character)
+    if escaped:
+        pattern.append(ESCAPE + ESCAPE)
+    return "".join(pattern)
