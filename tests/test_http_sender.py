@@ -19,6 +19,7 @@ from idp.mail.http import HttpSender, validate
 from idp.settings import Settings
 from tests.aliyun import serve_in_thread
 from tests.server import free_port
+from tests.trickle import HTTP_OPENING, trickling
 
 AUTHORIZATION = "Bearer http-hook-token-91c4"
 
@@ -152,3 +153,13 @@ def test_a_json_answer_body_is_fine(hook):
     hook.status, hook.body = 200, JSONResponse({"ok": True}).body.decode()
     sender(hook).send(sign_in())
     assert len(hook.received) == 1
+
+
+def test_a_trickled_status_line_and_headers_end_at_the_deadline():
+    with trickling(HTTP_OPENING) as port:
+        started = time.monotonic()
+        with pytest.raises(SendError) as caught:
+            HttpSender(f"http://127.0.0.1:{port}/hook", None, timeout=0.5).send(sign_in())
+    assert time.monotonic() - started < 1.2
+    assert (caught.value.code, caught.value.message) == (
+        "connector.general", "Error occurred in connector: HTTP email endpoint timed out after 0.5 s")
