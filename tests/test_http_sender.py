@@ -106,6 +106,21 @@ def test_an_echoed_authorization_value_is_scrubbed(hook, caplog):
     assert "135790" not in said
 
 
+@pytest.mark.parametrize("echo", [
+    "token http-hook-token-91c4 is not valid",                    # the credential without its scheme
+    '{"error": "no mailbox", "request": {"payload": {"code": "135790"}}}',  # the request, code included
+    "header=Bearer%20http-hook-token-91c4",                       # URL-encoded
+])
+def test_what_the_endpoint_echoes_is_scrubbed_of_secrets_and_the_code(hook, caplog, echo):
+    caplog.set_level(logging.DEBUG)
+    hook.status, hook.body = 400, echo
+    with pytest.raises(SendError) as caught:
+        sender(hook).send(sign_in())
+    said = " ".join([caught.value.message, repr(caught.value.data), caplog.text])
+    assert "http-hook-token" not in said and "135790" not in said
+    assert "******" in caught.value.message
+
+
 def test_a_slow_endpoint_times_out_within_the_bound(hook):
     hook.delay = 1.5
     started = time.monotonic()

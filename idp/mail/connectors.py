@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from idp import mail
 from idp.errors import RequestError
-from idp.mail import EmailSender, SendError, SenderEnvironment
+from idp.mail import MASK, EmailSender, SendError, SenderEnvironment
 from idp.models import Config
 from idp.store import configs
 
 KEY = "connector.email"
 SECRET_FIELDS = ("accessKeySecret", "password", "authorization")
-MASK = "******"
 
 
 def set_active(db: Session, name: str, config: Any) -> dict[str, Any]:

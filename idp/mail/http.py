@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SendError, SenderEnvironment, scrub
 from idp.mail.connectors import require_object, string_field, url_field, without_none
 from idp.mail.deadline import Deadline
 from idp.mail.templates import check_recipient
@@ -54,7 +54,8 @@ class HttpSender:
                             json=body, headers=headers)
         if not 200 <= status < 300:
             log.warning("HTTP email endpoint answered %s", status)
-            description = scrub(text, self._authorization)[:MAX_DESCRIPTION] or f"HTTP {status}"
+            description = scrub(text, self._authorization, message.payload.get("code"))[:MAX_DESCRIPTION]
+            description = description or f"HTTP {status}"
             raise SendError("connector.general", f"Error occurred in connector: {description}", 400, statusCode=status)
 
 
@@ -88,8 +89,3 @@ def read_body(response: httpx.Response) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode("utf-8", errors="replace")
-
-
-def scrub(text: str, secret: str | None) -> str:
-    """`text` without `secret`, in case the endpoint echoes what it was sent."""
-    return text.replace(secret, "******") if secret else text

@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 from starlette.datastructures import Secret
 
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SendError, SenderEnvironment, scrub
 from idp.mail.connectors import choice_field, invalid_config, require_object, string_field, without_none
 from idp.mail.deadline import Deadline
-from idp.mail.http import TIMEOUT_SECONDS, scrub
+from idp.mail.http import TIMEOUT_SECONDS
 from idp.mail.templates import check_recipient, check_templates, choose, render, render_subject
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ class SmtpSender:
             try:
                 self.deliver(email, message.to, deadline)
             except smtplib.SMTPResponseException as error:
-                reply = scrub(error.smtp_error.decode("utf-8", "replace"), self.password)[:200]
+                reply = scrub(error.smtp_error.decode("utf-8", "replace"), self.password, message.payload.get("code"))
+                reply = reply[:200]
                 raise self.failure(f"the SMTP server answered {error.smtp_code} {reply}") from None
             except smtplib.SMTPRecipientsRefused:
                 raise self.failure("the SMTP server refused the recipient") from None

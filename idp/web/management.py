@@ -6,7 +6,6 @@ Each route authenticates the bearer token, parses the JSON body and runs one ope
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,6 @@ from idp.management.call import Call, Reply
 from idp.services import Context, services
 from idp.web import json_body
 
-log = logging.getLogger("idp.management")
 Operation = Callable[[Context, Call], Any]
 
 
@@ -117,13 +115,9 @@ async def request_code(request: Request) -> Response:
         return error.response()
     try:
         await run_in_threadpool(delivery.send, svc, sent.message)
-    except Exception as error:  # no sender, or it failed: the code must not stay usable
+    except RequestError as error:  # no sender, or it failed: the code must not stay usable
         await svc.call(verification_codes.withdraw, sent.code_id)
-        if isinstance(error, RequestError):
-            return error.response()
-        log.error("the email sender failed with %s", type(error).__name__)
-        return RequestError("connector.general", "Error occurred in connector: the message could not be sent.",
-                            400).response()
+        return error.response()
     return Response(status_code=204)
 
 
