@@ -41,7 +41,7 @@ def test_a_created_machine_to_machine_app_gets_tokens_with_its_secret(idp, api):
     app = create(api, type="MachineToMachine", oidcClientMetadata={"redirectUris": []})
     response = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all")
     assert response.status_code == 200, response.text
-    assert api.get(f"/api/applications/{app['id']}").json()["isAdmin"] is True
+    assert api.get(f"/api/applications/{app['id']}").json()["isAdmin"] is False  # until granted the role
 
 
 def test_public_apps_have_no_secret(api):
