@@ -5,8 +5,7 @@ experience in TOML, and apply them idempotently (applying the same file twice ch
     id = "demo-web"                  # fixed id (optional); secret too, for confidential types
     name = "Web"
     type = "traditional"             # traditional | spa | native | m2m
-    management_api = false           # m2m only: may call the Management API (Logto's
-                                     # "Logto Management API access" role)
+    # management_api = true          # m2m only: may call the Management API
     secret = "a-long-fixed-secret"
     redirect_uris = ["http://localhost:3000/callback"]
     post_logout_redirect_uris = ["http://localhost:3000"]
