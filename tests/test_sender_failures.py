@@ -35,11 +35,13 @@ class FailingHook:
 
     def __init__(self) -> None:
         self.received: list[dict] = []
+        self.authorizations: list[str | None] = []
         self.status = 503
 
     async def deliver(self, request: Request) -> Response:
         body = await request.json()
         self.received.append(body)
+        self.authorizations.append(request.headers.get("authorization"))
         if self.status < 300:
             return Response(status_code=self.status)
         echo = f"{UPSTREAM_WORDS}; you sent {json.dumps(body)} with {request.headers.get('authorization')}"
@@ -120,6 +122,23 @@ def test_administrators_get_the_services_words_from_the_management_api(server, f
         answer = api.post("/api/verification-codes", json={"email": new_email()})
     assert answer.status_code == 400 and answer.json()["code"] == "connector.general"
     assert UPSTREAM_WORDS in answer.json()["message"] and "hook-secret" not in answer.text
+
+
+def test_the_management_api_test_send_answers_the_services_words(server, failing):
+    config = {"endpoint": failing.url, "authorization": "******"}  # the stored secret, masked as GET shows it
+    with management_api(server) as api:
+        answer = api.post("/api/connectors/http-email/test", json={"email": "ops@example.test", "config": config})
+        assert answer.status_code == 400 and answer.json()["code"] == "connector.general"
+        assert UPSTREAM_WORDS in answer.json()["message"] and "hook-secret" not in answer.text
+        assert "000000" not in answer.text
+        failing.status = 204
+        sent = api.post("/api/connectors/http-email/test", json={"email": "ops@example.test", "config": config})
+        assert sent.status_code == 204, sent.text
+        unknown = api.post("/api/connectors/no-such-sender/test", json={"email": "ops@example.test", "config": {}})
+        assert unknown.status_code == 404 and unknown.json()["code"] == "connector.not_found"
+    assert failing.received[-1] == {"to": "ops@example.test", "type": "Generic", "payload": {"code": "000000"}}
+    assert failing.authorizations[-1] == TOKEN
+    assert UPSTREAM_WORDS in server_log(server)
 
 
 @pytest.mark.parametrize(("event", "mode"), [("ForgotPassword", "SignInAndRegister"), ("SignIn", "SignIn")])

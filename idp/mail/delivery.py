@@ -48,13 +48,18 @@ def active_sender(services: Any) -> EmailSender:
 
 
 def send(services: Any, message: Message) -> None:
-    """Deliver one message through the active sender (blocking; call it off the event loop).
+    """Deliver one message through the active sender (blocking; call it off the event loop)."""
+    deliver(active_sender(services), message)
+
+
+def deliver(sender: EmailSender, message: Message) -> None:
+    """Deliver one message through `sender` (blocking; call it off the event loop).
 
     A failure is logged with its detail and raised as a `RequestError` with that detail, for
     administrators; `for_person_signing_in` turns it into what a person signing in may read.
     """
     try:
-        active_sender(services).send(message)
+        sender.send(message)
     except RequestError as error:
         log.error("a %s message could not be sent: %s", message.type, detail(error, message))
         raise

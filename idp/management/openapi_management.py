@@ -167,6 +167,12 @@ def settings() -> dict[str, Any]:
             "delete": operation("deleteConnector", "Delete a connector", "Connectors", NO_CONTENT, (404,),
                                 params=item),
         },
+        "/api/connectors/{factoryId}/test": {"post": operation(
+            "testConnector", "Send a test message", "Connectors", NO_CONTENT, (400, 404),
+            request=body(ref("ConnectorTest")), params=(path_param("factoryId"),),
+            description="Sends the code 000000 with the `Generic` template through a sender built from `config` "
+                        "(masked secrets of the active connector's config keep their stored values). A failure "
+                        "answers the service's own words.")},
         "/api/verification-codes": {"post": operation(
             "createVerificationCode", "Send a verification code", "Verification codes", NO_CONTENT,
             (400, 429, 501), request=body(ref("VerificationCodeRequest")),

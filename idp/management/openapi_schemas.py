@@ -122,6 +122,7 @@ SCHEMAS: dict[str, Any] = {
         "config": ANY_OBJECT, "metadata": ANY_OBJECT, "syncProfile": {"type": "boolean"},
         "id": nullable(text(128)),
     }, ("connectorId",)),
+    "ConnectorTest": obj({"email": EMAIL, "config": ANY_OBJECT, "locale": text(32)}, ("email", "config")),
     "ConnectorPatch": obj({"config": ANY_OBJECT, "metadata": ANY_OBJECT, "syncProfile": {"type": "boolean"}}),
     "VerificationCodeRequest": obj({"email": EMAIL}, ("email",)),
     "VerificationCodeVerify": obj({"email": EMAIL, "verificationCode": text(64)}, ("email", "verificationCode")),

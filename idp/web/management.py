@@ -122,6 +122,16 @@ async def request_code(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def test_connector(request: Request) -> Response:
+    """Send Logto's test message through the config given; the service's words answer a failure."""
+    try:
+        test = await perform(request, connectors.test_sender)
+        await run_in_threadpool(delivery.deliver, test.sender, test.message)
+    except RequestError as error:
+        return error.response()
+    return Response(status_code=204)
+
+
 async def swagger(request: Request) -> Response:
     return JSONResponse(openapi.document(services(request).settings.endpoint))
 
@@ -179,6 +189,7 @@ def build_routes() -> list[Route]:
     by_path: dict[str, dict[str, Callable[[Request], Any]]] = {
         "/api/swagger.json": {"GET": swagger},
         "/api/verification-codes": {"POST": request_code},
+        "/api/connectors/{factoryId}/test": {"POST": test_connector},
     }
     for path, method, operation in OPERATIONS:
         by_path.setdefault(path, {})[method] = endpoint(operation)
