@@ -22,8 +22,9 @@ PUBLIC_MESSAGES = {
     "connector.general": NOT_SENT,
     "connector.invalid_response": "The connector's response is invalid.",
     "connector.invalid_config": "The connector's config is invalid.",
+    "connector.template_not_found": "Unable to find correct template in connector config.",
     "connector.not_found": "No email connector is configured.",
-    "guard.invalid_input": "The email address is invalid.",
+    "guard.invalid_input": "The recipient must be exactly one email address.",
 }
 
 
@@ -47,19 +48,16 @@ def active_sender(services: Any) -> EmailSender:
     raise RequestError("connector.not_found", "No email connector is configured.", 501)
 
 
-def send(services: Any, message: Message) -> None:
-    """Deliver one message through the active sender (blocking; call it off the event loop)."""
-    deliver(active_sender(services), message)
+def send(services: Any, message: Message, sender: EmailSender | None = None) -> None:
+    """Deliver one message through `sender`, by default the active one (blocking; call it off
+    the event loop).
 
-
-def deliver(sender: EmailSender, message: Message) -> None:
-    """Deliver one message through `sender` (blocking; call it off the event loop).
-
-    A failure is logged with its detail and raised as a `RequestError` with that detail, for
-    administrators; `for_person_signing_in` turns it into what a person signing in may read.
+    A failure, finding no sender included, is logged with its detail and raised as a
+    `RequestError` with that detail, for administrators; `for_person_signing_in` turns it into
+    what a person signing in may read.
     """
     try:
-        sender.send(message)
+        (sender or active_sender(services)).send(message)
     except RequestError as error:
         log.error("a %s message could not be sent: %s", message.type, detail(error, message))
         raise

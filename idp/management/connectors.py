@@ -80,7 +80,10 @@ def test_sender(ctx: Context, call: Call) -> TestSend:
     if active is not None and active["name"] == name:
         config = unmask(config, active["config"])
     factory = mail_connectors.load(name)  # an unknown one is connector.not_found before the config is judged
-    validated = mail_connectors.validate(name, mail_connectors.resolved(config))
+    try:
+        validated = mail_connectors.validate(name, mail_connectors.resolved(config))
+    except ValueError:  # as in `activate`
+        raise mail_connectors.invalid_config("A URL in the config is malformed.") from None
     sender = factory(validated, delivery.environment(ctx.services))
     payload = {"code": "000000", **({} if locale is MISSING else {"locale": locale})}
     return TestSend(sender, Message(to=check_email(email), type="Generic", payload=payload))

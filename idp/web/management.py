@@ -126,7 +126,7 @@ async def test_connector(request: Request) -> Response:
     """Send Logto's test message through the config given; the service's words answer a failure."""
     try:
         test = await perform(request, connectors.test_sender)
-        await run_in_threadpool(delivery.deliver, test.sender, test.message)
+        await run_in_threadpool(delivery.send, services(request), test.message, test.sender)
     except RequestError as error:
         return error.response()
     return Response(status_code=204)
