@@ -4,7 +4,8 @@
 case; the value is a SQL LIKE pattern, as in Logto, escaped with a backslash as in PostgreSQL (a
 backslash before `%`, `_` or a backslash makes it literal; a lone one at the end is literal too).
 `search.<field>` narrows to one field, `mode=exact` compares whole values (ignoring case),
-`joint=and` requires every search to match. Logto's `similar_to`/`posix` modes and case-sensitive search are not supported.
+`joint=and` requires every search to match. Logto's `similar_to`/`posix` modes and
+case-sensitive search are not supported.
 """
 
 from __future__ import annotations
