@@ -124,6 +124,18 @@ def test_bodies_that_are_not_json_objects_are_400(api, content, content_type):
     assert_error(response, 400, "guard.invalid_input")
 
 
+@pytest.mark.both_databases
+@pytest.mark.parametrize(("pattern", "expected"), [("%\\", {"trailing"}), ("%\\%%", {"percent"}), ("%a_b", {"percent"})])
+def test_search_patterns_mean_the_same_on_both_databases(api, pattern, expected):
+    marker = secrets.token_hex(4)
+    made = {key: create(api, type="SPA", name=f"{marker} {name}")["id"]
+            for key, name in {"trailing": "a\\", "percent": "a%b"}.items()}
+    response = api.get("/api/applications", params={"search": f"%{marker} {pattern}"})
+    assert response.status_code == 200, response.text
+    found = {app["id"] for app in response.json()}
+    assert {key for key, app_id in made.items() if app_id in found} == expected
+
+
 def test_bad_pagination_is_400(api):
     for params in ({"page": "0"}, {"page_size": "101"}, {"page": "x"}, {"page": "9" * 5000}):
         assert_error(api.get("/api/applications", params=params), 400, "guard.invalid_pagination")

@@ -33,8 +33,9 @@ def list_applications(ctx: Context, call: Call) -> Reply:
     search = call.query.get("search")
     condition = None
     if search:
-        fields.search_value(search)
-        condition = or_(Application.id.ilike(search, escape="\\"), Application.name.ilike(search, escape="\\"))
+        pattern = fields.like_pattern(fields.search_value(search))
+        condition = or_(Application.id.ilike(pattern, escape=fields.ESCAPE),
+                        Application.name.ilike(pattern, escape=fields.ESCAPE))
     rows, total = queries.page_of(ctx.db, queries.applications(types, condition), page)
     return paging.reply([to_json(ctx, row) for row in rows], page, total, call.url)
 

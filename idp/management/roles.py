@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from idp.errors import RequestError, invalid_input
-from idp.management import fields, paging, user_search
+from idp.management import fields, paging
 from idp.management.applications import find
 from idp.management.call import Call, Reply
 from idp.management.fields import MISSING
@@ -106,11 +106,11 @@ def matches(search: str | None) -> bool:
     if search is None:
         return True
     regex, escaped = "", False
-    for character in user_search.like_pattern(fields.search_value(search)):
+    for character in fields.like_pattern(fields.search_value(search)):
         if escaped or character not in "%_\\":
             regex += re.escape(character)
             escaped = False
-        elif character == "\\":
+        elif character == fields.ESCAPE:
             escaped = True
         else:
             regex += ".*" if character == "%" else "."

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_
 from starlette.datastructures import QueryParams
 
-from idp.management.fields import request_invalid, search_value
+from idp.management.fields import ESCAPE, like_pattern, request_invalid, search_value
 from idp.models import User
 
 FIELDS: dict[str, Any] = {
@@ -25,7 +25,6 @@ FIELDS: dict[str, Any] = {
 MODES = ("like", "exact")
 JOINTS = ("or", "and")
 TRUE_WORDS = ("true", "1", "yes")
-ESCAPE = "\\"
 
 
 def condition(query: QueryParams) -> Any:
@@ -79,21 +78,3 @@ def match(column: Any, mode: str, values: list[str]) -> Any:
     if mode == "exact":
         return func.lower(column).in_([value.lower() for value in values])
     return column.ilike(like_pattern(values[0]), escape=ESCAPE)
-
-
-def like_pattern(value: str) -> str:
-    """`value` with every backslash escaping exactly one of `%`, `_` or itself, so that both
-    databases read it alike and PostgreSQL never meets a dangling escape."""
-    pattern: list[str] = []
-    escaped = False
-    for character in value:
-        if escaped:
-            pattern.append(ESCAPE + character if character in "%_\\" else character)
-            escaped = False
-        elif character == ESCAPE:
-            escaped = True
-        else:
-            pattern.append(character)
-    if escaped:
-        pattern.append(ESCAPE + ESCAPE)
-    return "".join(pattern)
