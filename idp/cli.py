@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--id", dest="app_id")
     create.add_argument("--secret")
     create.add_argument("--id-token-alg", default="ES384", choices=["ES384", "RS256"])
+    create.add_argument("--management-api", action="store_true",
+                        help="m2m only: may call the Management API (Logto's \"Logto Management API access\" role)")
     create.set_defaults(run=run_app_create)
     app.add_parser("list").set_defaults(run=lambda s, a: emit(s, lambda tx: [apps.to_json(x) for x in apps.list_all(tx)]))
 
@@ -130,7 +132,7 @@ def run_app_create(settings: Settings, args: argparse.Namespace) -> int:
         app, secret = apps.create(
             tx, name=args.name, type=args.type, redirect_uris=args.redirect_uri,
             post_logout_redirect_uris=args.post_logout_redirect_uri, now=now(), app_id=args.app_id,
-            secret=args.secret, id_token_alg=args.id_token_alg,
+            secret=args.secret, id_token_alg=args.id_token_alg, management_api=args.management_api,
         )
         return apps.to_json(app, secret)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from datetime import timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +40,8 @@ class Application(Base):
     post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     id_token_alg: Mapped[str] = mapped_column(String(8), default="ES384")
     created_at: Mapped[datetime] = mapped_column(Timestamp())
+    # Logto's "Logto Management API access" role (machine-to-machine apps only).
+    management_api: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class User(Base):

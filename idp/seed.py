@@ -5,6 +5,7 @@ experience in TOML, and apply them idempotently (applying the same file twice ch
     id = "demo-web"                  # fixed id (optional); secret too, for confidential types
     name = "Web"
     type = "traditional"             # traditional | spa | native | m2m
+    # management_api = true          # m2m only: may call the Management API
     secret = "a-long-fixed-secret"
     redirect_uris = ["http://localhost:3000/callback"]
     post_logout_redirect_uris = ["http://localhost:3000"]
@@ -45,7 +46,8 @@ from idp.mail import connectors
 from idp.store import apps, resources, users
 
 SECTIONS = {"applications", "resources", "users", "connector", "sign_in_experience"}
-APP_FIELDS = {"id", "name", "type", "secret", "redirect_uris", "post_logout_redirect_uris", "id_token_alg"}
+APP_FIELDS = {"id", "name", "type", "secret", "redirect_uris", "post_logout_redirect_uris", "id_token_alg",
+              "management_api"}
 USER_FIELDS = {"id", "email", "username", "password", "name", "avatar", "profile", "custom_data", "suspended"}
 RESOURCE_FIELDS = {"indicator", "name", "access_token_ttl"}
 
@@ -124,6 +126,13 @@ def strings(entry: dict[str, Any], field: str, where: str) -> list[str]:
     return value
 
 
+def flag(entry: dict[str, Any], field: str, where: str) -> bool:
+    value = entry.get(field)
+    if not isinstance(value, bool):
+        raise SeedError(f"{where}.{field}", "must be true or false")
+    return value
+
+
 def table(entry: dict[str, Any], field: str, where: str) -> dict[str, Any] | None:
     value = entry.get(field)
     if value is not None and not isinstance(value, dict):
@@ -163,6 +172,8 @@ def apply_app(db: Session, entry: dict[str, Any], now: datetime, where: str) -> 
         else:
             app = apps.update(existing, name=name or "", redirect_uris=redirects, post_logout_redirect_uris=logouts,
                               secret=secret)
+        if "management_api" in entry:
+            apps.grant_management_api(app, flag(entry, "management_api", where))
     return apps.to_json(app, secret)
 
 

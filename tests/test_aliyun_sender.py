@@ -15,6 +15,7 @@ from idp.mail import Message, SendError, SenderEnvironment
 from idp.mail.aliyun import AliyunSender, create, validate
 from idp.settings import Settings
 from tests.aliyun import ACCESS_KEY_SECRET, templates
+from tests.trickle import HTTP_OPENING, trickling
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -225,6 +226,16 @@ def test_a_slow_service_times_out_within_the_bound_and_is_not_retried(stub):
     assert "timed out" in caught.value.message
     time.sleep(1.5)  # the one request may still land late; a retry would add a second message
     assert len(stub.messages()) <= 1
+
+
+def test_a_trickled_answer_ends_at_the_deadline(stub):
+    with trickling(HTTP_OPENING) as port:
+        started = time.monotonic()
+        with pytest.raises(SendError) as caught:
+            sender_for(stub, timeout=0.5, endpoint=f"http://127.0.0.1:{port}/").send(sign_in())
+    assert time.monotonic() - started < 1.2
+    assert (caught.value.code, caught.value.message) == (
+        "connector.general", "Error occurred in connector: Aliyun Direct Mail timed out after 0.5 s")
 
 
 def test_the_default_timeout_is_at_most_ten_seconds(stub):

@@ -19,6 +19,7 @@ from idp.mail.http import HttpSender, validate
 from idp.settings import Settings
 from tests.aliyun import serve_in_thread
 from tests.server import free_port
+from tests.trickle import HTTP_OPENING, trickling
 
 AUTHORIZATION = "Bearer http-hook-token-91c4"
 
@@ -105,6 +106,21 @@ def test_an_echoed_authorization_value_is_scrubbed(hook, caplog):
     assert "135790" not in said
 
 
+@pytest.mark.parametrize("echo", [
+    "token http-hook-token-91c4 is not valid",                    # the credential without its scheme
+    '{"error": "no mailbox", "request": {"payload": {"code": "135790"}}}',  # the request, code included
+    "header=Bearer%20http-hook-token-91c4",                       # URL-encoded
+])
+def test_what_the_endpoint_echoes_is_scrubbed_of_secrets_and_the_code(hook, caplog, echo):
+    caplog.set_level(logging.DEBUG)
+    hook.status, hook.body = 400, echo
+    with pytest.raises(SendError) as caught:
+        sender(hook).send(sign_in())
+    said = " ".join([caught.value.message, repr(caught.value.data), caplog.text])
+    assert "http-hook-token" not in said and "135790" not in said
+    assert "******" in caught.value.message
+
+
 def test_a_slow_endpoint_times_out_within_the_bound(hook):
     hook.delay = 1.5
     started = time.monotonic()
@@ -152,3 +168,13 @@ def test_a_json_answer_body_is_fine(hook):
     hook.status, hook.body = 200, JSONResponse({"ok": True}).body.decode()
     sender(hook).send(sign_in())
     assert len(hook.received) == 1
+
+
+def test_a_trickled_status_line_and_headers_end_at_the_deadline():
+    with trickling(HTTP_OPENING) as port:
+        started = time.monotonic()
+        with pytest.raises(SendError) as caught:
+            HttpSender(f"http://127.0.0.1:{port}/hook", None, timeout=0.5).send(sign_in())
+    assert time.monotonic() - started < 1.2
+    assert (caught.value.code, caught.value.message) == (
+        "connector.general", "Error occurred in connector: HTTP email endpoint timed out after 0.5 s")

@@ -41,7 +41,7 @@ def test_a_created_machine_to_machine_app_gets_tokens_with_its_secret(idp, api):
     app = create(api, type="MachineToMachine", oidcClientMetadata={"redirectUris": []})
     response = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all")
     assert response.status_code == 200, response.text
-    assert api.get(f"/api/applications/{app['id']}").json()["isAdmin"] is True
+    assert api.get(f"/api/applications/{app['id']}").json()["isAdmin"] is False  # until granted the role
 
 
 def test_public_apps_have_no_secret(api):
@@ -122,6 +122,18 @@ def test_invalid_input_is_400(api, body, code):
 def test_bodies_that_are_not_json_objects_are_400(api, content, content_type):
     response = api.post("/api/applications", content=content, headers={"Content-Type": content_type})
     assert_error(response, 400, "guard.invalid_input")
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize(("pattern", "expected"), [("%\\", {"trailing"}), ("%\\%%", {"percent"}), ("%a_b", {"percent"})])
+def test_search_patterns_mean_the_same_on_both_databases(api, pattern, expected):
+    marker = secrets.token_hex(4)
+    made = {key: create(api, type="SPA", name=f"{marker} {name}")["id"]
+            for key, name in {"trailing": "a\\", "percent": "a%b"}.items()}
+    response = api.get("/api/applications", params={"search": f"%{marker} {pattern}"})
+    assert response.status_code == 200, response.text
+    found = {app["id"] for app in response.json()}
+    assert {key for key, app_id in made.items() if app_id in found} == expected
 
 
 def test_bad_pagination_is_400(api):

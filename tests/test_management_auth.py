@@ -38,7 +38,7 @@ def management_client(idp: Server) -> tuple[dict[str, Any], str]:
     if idp.endpoint not in _clients:
         with idp.db() as tx:
             ensure_management_resource(tx)
-        app = idp.make_app(type="m2m", redirect_uris=[], name="Management test client")
+        app = idp.make_app(type="m2m", redirect_uris=[], name="Management test client", management_api=True)
         response = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all")
         assert response.status_code == 200, response.text
         _clients[idp.endpoint] = app, response.json()["access_token"]
@@ -156,7 +156,7 @@ def test_users_cannot_get_a_management_token(idp, app, user):
 
 
 def test_tokens_of_deleted_or_other_apps_are_401(idp):
-    app = idp.make_app(type="m2m", redirect_uris=[])
+    app = idp.make_app(type="m2m", redirect_uris=[], management_api=True)
     token = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all").json()["access_token"]
     assert httpx.get(f"{idp.endpoint}/api/users", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     with idp.db() as tx:

@@ -69,6 +69,29 @@ def test_search_and_pages(api):
     assert [u["id"] for u in exact] == [made[1]]
 
 
+SEARCHED_NAMES = {"backslash": "a\\b", "trailing": "a\\", "percent": "a%b", "underscore": "a_b", "plain": "ab"}
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("a\\", {"trailing"}),
+    ("%\\", {"trailing"}),
+    ("%\\%%", {"percent"}),
+    ("%\\_%", {"underscore"}),
+    ("%\\\\%", {"backslash", "trailing"}),
+    ("a_b", {"backslash", "percent", "underscore"}),
+    ("a\\b", {"plain"}),
+    ("a%", set(SEARCHED_NAMES)),
+])
+def test_search_patterns_mean_the_same_on_both_databases(api, pattern, expected):
+    """A LIKE pattern whose escape is a backslash, as in PostgreSQL; a lone one at the end stands for itself."""
+    marker = secrets.token_hex(4)
+    made = {key: create(api, name=f"{marker} {name}")["id"] for key, name in SEARCHED_NAMES.items()}
+    response = api.get("/api/users", params={"search.name": f"%{marker} {pattern}"})
+    assert response.status_code == 200, response.text
+    found = {user["id"] for user in response.json()}
+    assert {key for key, user_id in made.items() if user_id in found} == expected
+
+
 def test_user_list_is_always_paginated(api):
     response = api.get("/api/users")
     assert response.status_code == 200 and len(response.json()) <= 20 and "total-number" in response.headers

@@ -25,6 +25,7 @@ from idp.mail.smtp import SmtpSender, validate
 from idp.settings import Settings
 from tests.aliyun import templates
 from tests.server import free_port
+from tests.trickle import SMTP_OPENING, trickling
 
 USERNAME = "mailer"
 PASSWORD = "smtp-pass-5d1e8a"
@@ -270,3 +271,12 @@ def test_security_defaults_to_starttls_and_the_entry_point_builds_the_sender():
     assert validate(config)["security"] == "starttls"
     env = SenderEnvironment(settings=Settings(), sessions=None, now=lambda: dt.datetime.now(dt.timezone.utc))
     assert isinstance(mail.factory("smtp")(config, env), SmtpSender)
+
+
+def test_a_trickled_greeting_ends_at_the_deadline():
+    with trickling(SMTP_OPENING) as port:
+        started = time.monotonic()
+        with pytest.raises(SendError) as caught:
+            sender(port, timeout=0.5).send(sign_in())
+    assert time.monotonic() - started < 1.2
+    assert caught.value.message == "Error occurred in connector: the SMTP server timed out"

@@ -26,6 +26,8 @@ class CodeRequest:
     verification_id: str
     code_id: str
     message: Message | None  # None: created but deliberately not delivered
+    # True where an unknown address is never sent anything: a failed delivery must then look the same.
+    conceal_failure: bool = False
 
 
 def code_hash(ctx: Context, interaction_id: str | None, email_key: str, type: str, code: str) -> str:
@@ -61,10 +63,11 @@ def request_code(ctx: Context, interaction: Interaction, identifier: Any, event:
         "type": "EmailVerificationCode", "identifier": {"type": "email", "value": email.value},
         "codeId": row.id, "event": event, "verified": False,
     })
-    hidden = user is None and (event == "ForgotPassword" or (event == "SignIn" and not config.registration_open(document)))
+    private = event == "ForgotPassword" or (event == "SignIn" and not config.registration_open(document))
     to = user.primary_email if user is not None and user.primary_email else email.value
-    message = None if hidden else Message(to=to, type=event, payload={"code": code, **locale(interaction)})
-    return CodeRequest(verification_id, row.id, message)
+    payload = {"code": code, **locale(interaction)}
+    message = None if private and user is None else Message(to=to, type=event, payload=payload)
+    return CodeRequest(verification_id, row.id, message, conceal_failure=private)
 
 
 def locale(interaction: Interaction) -> dict[str, str]:
@@ -76,6 +79,18 @@ def withdraw(ctx: Context, interaction: Interaction, request: CodeRequest) -> No
     """Undo a code request whose message could not be sent: nothing stays usable."""
     codes.discard(ctx.db, request.code_id)
     flow.remove_verification(interaction, request.verification_id)
+
+
+def spoil(ctx: Context, interaction: Interaction, request: CodeRequest) -> None:
+    """Undo a code request whose message could not be sent, leaving the verification as one for an
+    address that is never sent anything: its code becomes a new one that nobody was sent."""
+    record = flow.verification(interaction, request.verification_id)
+    key = identifiers.email_key(record["identifier"]["value"])
+    event, code = record["event"], new_code()
+    row = codes.replace(ctx.db, interaction_id=interaction.id, email_key=key, type=event,
+                        code_hash=code_hash(ctx, interaction.id, key, event, code), now=ctx.now,
+                        ttl=ctx.settings.verification_code_ttl)
+    flow.update_verification(interaction, request.verification_id, codeId=row.id)
 
 
 def verify_code(ctx: Context, interaction: Interaction, identifier: Any, verification_id: Any, code: Any) -> str:

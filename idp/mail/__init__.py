@@ -14,10 +14,12 @@ code, and returns within a bounded time.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any, Callable, Protocol
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy.orm import sessionmaker
 
@@ -25,6 +27,7 @@ from idp.errors import RequestError
 from idp.settings import Settings
 
 GROUP = "idp.email_senders"
+MASK = "******"
 # Logto's TemplateType values.
 TEMPLATE_TYPES = (
     "SignIn", "Register", "ForgotPassword", "OrganizationInvitation", "Generic",
@@ -68,3 +71,20 @@ def factory(name: str) -> Callable[[dict[str, Any], SenderEnvironment], EmailSen
 
 def names() -> list[str]:
     return sorted(entry.name for entry in entry_points(group=GROUP))
+
+
+def scrub(text: str, *secrets: object) -> str:
+    """`text` without any of `secrets` (a password, a code), in case a service echoes what it was
+    sent: each as sent, JSON- or URL-encoded, and an `Authorization` value's credential alone."""
+    forms = {form for secret in secrets if secret for form in encodings(str(secret))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text
+
+
+def encodings(secret: str) -> set[str]:
+    forms = {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
+    scheme, _, credential = secret.partition(" ")
+    if credential.strip():
+        forms |= encodings(credential.strip())
+    return forms

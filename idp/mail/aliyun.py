@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 from starlette.datastructures import Secret
 
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SendError, SenderEnvironment, scrub
 from idp.mail.connectors import choice_field, require_object, string_field, url_field, without_none
-from idp.mail.http import TIMEOUT_SECONDS, post, scrub
+from idp.mail.http import TIMEOUT_SECONDS, post
 from idp.mail.templates import check_recipient, check_templates, choose, render, render_subject
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class AliyunSender:
     def send(self, message: Message) -> None:
         form = self.signed_form(message)
         status, body = post(self.url, service="Aliyun Direct Mail", timeout=self.timeout, data=form)
-        answer = parse(scrub(body, str(self._secret)))
+        answer = parse(scrub(body, str(self._secret), message.payload.get("code")))
         if 200 <= status < 300:
             accepted(answer)
         else:

@@ -7,13 +7,13 @@ optional `authorization` value as the `Authorization` header (`connector-http-em
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import httpx
 
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SendError, SenderEnvironment, scrub
 from idp.mail.connectors import require_object, string_field, url_field, without_none
+from idp.mail.deadline import Deadline
 from idp.mail.templates import check_recipient
 
 log = logging.getLogger(__name__)
@@ -54,48 +54,38 @@ class HttpSender:
                             json=body, headers=headers)
         if not 200 <= status < 300:
             log.warning("HTTP email endpoint answered %s", status)
-            description = scrub(text, self._authorization)[:MAX_DESCRIPTION] or f"HTTP {status}"
+            description = scrub(text, self._authorization, message.payload.get("code"))[:MAX_DESCRIPTION]
+            description = description or f"HTTP {status}"
             raise SendError("connector.general", f"Error occurred in connector: {description}", 400, statusCode=status)
 
 
 def post(url: str, *, service: str, timeout: float = TIMEOUT_SECONDS, **request: Any) -> tuple[int, str]:
     """POST once (never retried, so a code is never sent twice) and return (status, body text).
 
-    Connect, write, read and pool waits together stay within `timeout`; reading the body stops at
-    the same deadline. Timeouts and network failures become `connector.general`.
+    The whole exchange, from connecting to the last byte of the body, ends within `timeout`
+    (a `Deadline`). Timeouts and network failures become `connector.general`.
     """
-    deadline = time.monotonic() + timeout
-    try:
-        with httpx.Client(timeout=phases(timeout), follow_redirects=False) as client:
-            with client.stream("POST", url, **request) as response:
-                return response.status_code, read_body(response, deadline)
-    except httpx.TimeoutException:
-        log.warning("%s timed out after %s s", service, timeout)
-        raise SendError("connector.general", f"Error occurred in connector: {service} timed out after {timeout:g} s",
-                        400) from None
-    except httpx.HTTPError as error:
-        log.warning("%s is unreachable: %s", service, type(error).__name__)
-        raise SendError("connector.general", f"Error occurred in connector: {service} is unreachable "
-                        f"({type(error).__name__})", 400) from None
+    with Deadline(timeout) as deadline:
+        try:
+            with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+                with client.stream("POST", url, extensions={"trace": deadline.trace}, **request) as response:
+                    return response.status_code, read_body(response)
+        except httpx.HTTPError as error:
+            if deadline.expired or isinstance(error, httpx.TimeoutException):
+                log.warning("%s timed out after %s s", service, timeout)
+                raise SendError("connector.general",
+                                f"Error occurred in connector: {service} timed out after {timeout:g} s", 400) from None
+            log.warning("%s is unreachable: %s", service, type(error).__name__)
+            raise SendError("connector.general", f"Error occurred in connector: {service} is unreachable "
+                            f"({type(error).__name__})", 400) from None
 
 
-def phases(total: float) -> httpx.Timeout:
-    return httpx.Timeout(connect=total * 0.3, write=total * 0.1, read=total * 0.5, pool=total * 0.1)
-
-
-def read_body(response: httpx.Response, deadline: float) -> str:
+def read_body(response: httpx.Response) -> str:
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
-        if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("deadline passed while reading the body")
         if size > MAX_BODY_BYTES:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode("utf-8", errors="replace")
-
-
-def scrub(text: str, secret: str | None) -> str:
-    """`text` without `secret`, in case the endpoint echoes what it was sent."""
-    return text.replace(secret, "******") if secret else text

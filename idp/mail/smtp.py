@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
-import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Callable
 
 from starlette.datastructures import Secret
 
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SendError, SenderEnvironment, scrub
 from idp.mail.connectors import choice_field, invalid_config, require_object, string_field, without_none
-from idp.mail.http import TIMEOUT_SECONDS, scrub
+from idp.mail.deadline import Deadline
+from idp.mail.http import TIMEOUT_SECONDS
 from idp.mail.templates import check_recipient, check_templates, choose, render, render_subject
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def create(config: dict[str, Any], env: SenderEnvironment) -> SmtpSender:
 
 
 class SmtpSender:
-    """Opens a connection per message; the whole conversation shares one deadline."""
+    """Opens a connection per message; the whole conversation, connecting included, shares one `Deadline`."""
 
     def __init__(self, config: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS) -> None:
         self.host, self.port, self.security = config["host"], config["port"], config["security"]
@@ -71,15 +72,17 @@ class SmtpSender:
 
     def send(self, message: Message) -> None:
         email = self.compose(message)
-        try:
-            self.deliver(email, message.to)
-        except smtplib.SMTPResponseException as error:
-            reply = scrub(error.smtp_error.decode("utf-8", "replace"), self.password)[:200]
-            raise self.failure(f"the SMTP server answered {error.smtp_code} {reply}") from None
-        except smtplib.SMTPRecipientsRefused:
-            raise self.failure("the SMTP server refused the recipient") from None
-        except OSError as error:  # smtplib, ssl and socket errors, timeouts included
-            raise self.failure(describe(error)) from None
+        with Deadline(self.timeout) as deadline:
+            try:
+                self.deliver(email, message.to, deadline)
+            except smtplib.SMTPResponseException as error:
+                reply = scrub(error.smtp_error.decode("utf-8", "replace"), self.password, message.payload.get("code"))
+                reply = reply[:200]
+                raise self.failure(f"the SMTP server answered {error.smtp_code} {reply}") from None
+            except smtplib.SMTPRecipientsRefused:
+                raise self.failure("the SMTP server refused the recipient") from None
+            except OSError as error:  # smtplib, ssl and socket errors, timeouts included
+                raise self.failure(describe(error, deadline.expired)) from None
 
     @property
     def password(self) -> str | None:
@@ -96,16 +99,11 @@ class SmtpSender:
         email.set_content(render(template["content"], message.payload, escape_html=True), subtype="html")
         return email
 
-    def deliver(self, email: EmailMessage, recipient: str) -> None:
-        deadline = time.monotonic() + self.timeout
+    def deliver(self, email: EmailMessage, recipient: str, deadline: Deadline) -> None:
         context = ssl.create_default_context()
-        if self.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with client:
+        tls = context if self.security == "tls" else None
+        with WatchedSMTP(self.host, self.port, deadline, tls) as client:
             for step in self.conversation(client, email, recipient, context):
-                tighten(client, deadline)
                 step()
 
     def conversation(self, client: smtplib.SMTP, email: EmailMessage, recipient: str,
@@ -123,18 +121,23 @@ class SmtpSender:
         return SendError("connector.general", f"Error occurred in connector: {reason}", 400)
 
 
-def tighten(client: smtplib.SMTP, deadline: float) -> None:
-    """Give the next SMTP step only the time left, so that the conversation as a whole is bounded."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError("deadline passed")
-    if client.sock is not None:
-        client.sock.settimeout(remaining)
+class WatchedSMTP(smtplib.SMTP):
+    """smtplib's client whose connection `deadline` watches from the moment it is open; with a
+    `tls` context, the connection starts with TLS (implicit TLS, as `smtplib.SMTP_SSL`)."""
+
+    def __init__(self, host: str, port: int, deadline: Deadline, tls: ssl.SSLContext | None = None) -> None:
+        self.deadline, self.tls = deadline, tls
+        super().__init__(host, port, timeout=deadline.remaining())
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)
+        self.deadline.watch(sock)
+        return sock if self.tls is None else self.tls.wrap_socket(sock, server_hostname=host)
 
 
-def describe(error: BaseException) -> str:
+def describe(error: BaseException, expired: bool) -> str:
     # smtplib reports a reply that timed out as SMTPServerDisconnected("...: timed out").
-    if isinstance(error, TimeoutError) or "timed out" in str(error):
+    if expired or isinstance(error, TimeoutError) or "timed out" in str(error):
         return "the SMTP server timed out"
     if isinstance(error, ssl.SSLError):
         return f"TLS with the SMTP server failed ({error.reason or type(error).__name__})"

@@ -33,8 +33,9 @@ def list_applications(ctx: Context, call: Call) -> Reply:
     search = call.query.get("search")
     condition = None
     if search:
-        fields.search_value(search)
-        condition = or_(Application.id.ilike(search, escape="\\"), Application.name.ilike(search, escape="\\"))
+        pattern = fields.like_pattern(fields.search_value(search))
+        condition = or_(Application.id.ilike(pattern, escape=fields.ESCAPE),
+                        Application.name.ilike(pattern, escape=fields.ESCAPE))
     rows, total = queries.page_of(ctx.db, queries.applications(types, condition), page)
     return paging.reply([to_json(ctx, row) for row in rows], page, total, call.url)
 
@@ -57,7 +58,7 @@ def create_application(ctx: Context, call: Call) -> dict[str, Any]:
 
 def get_application(ctx: Context, call: Call) -> dict[str, Any]:
     app = find(ctx, call.param("id"))
-    return {**to_json(ctx, app), "isAdmin": app.type == "MachineToMachine"}
+    return {**to_json(ctx, app), "isAdmin": app.management_api}
 
 
 def update_application(ctx: Context, call: Call) -> dict[str, Any]:
@@ -66,12 +67,12 @@ def update_application(ctx: Context, call: Call) -> dict[str, Any]:
     name = fields.text(body, "name")
     description = fields.text(body, "description", max_length=2048, nullable=True, min_length=0)
     admin = fields.boolean(body, "isAdmin")
-    if present(admin) and admin != (app.type == "MachineToMachine"):
-        raise invalid_input("idp has no roles: exactly the machine-to-machine apps may call the Management API.")
     refuse_unsupported(body)
     uris = uri_lists(body)
     if app.type == "MachineToMachine" and uris.get("redirect_uris"):
         raise invalid_input("Machine-to-machine apps have no redirect URIs.")
+    if present(admin):  # idp's one machine-to-machine role, "Logto Management API access"
+        apps.grant_management_api(app, admin)
     for column, value in uris.items():
         setattr(app, column, value)
     if present(name):

@@ -1,8 +1,9 @@
 """Who may call the Management API: a bearer JWT for Logto's management API resource.
 
 As in Logto, a machine-to-machine app gets the token from `/oidc/token` with the
-client_credentials grant, `resource=https://default.logto.app/api` and `scope=all`. idp has
-no roles: every machine-to-machine app can obtain one, and no user token is accepted.
+client_credentials grant, `resource=https://default.logto.app/api` and `scope=all`, and the
+token carries `all` only when the app holds Logto's "Logto Management API access" role
+(`Application.management_api`); no user token is accepted.
 """
 
 from __future__ import annotations
@@ -34,17 +35,20 @@ def ensure_management_resource(db: Session) -> Resource:
 
 
 def authenticate(ctx: Context, authorization: str | None) -> dict[str, Any]:
-    """The verified token claims; 401 without a valid token, 403 without the `all` scope.
+    """The verified token claims; 401 without a valid token, 403 without the `all` scope or the role.
 
-    Only machine-to-machine apps qualify: idp has no roles, so a user's token (whose `sub` is
-    the user, not the client) must not turn any signed-in user into an administrator.
+    Only machine-to-machine apps qualify: idp has no user roles, so a user's token (whose `sub` is
+    the user, not the client) must not turn any signed-in user into an administrator. The role is
+    checked again on every call, so that taking it away takes effect at once.
     """
     claims = verify(ctx, bearer_token(authorization))
     if SCOPE_ALL not in str(claims.get("scope", "")).split() or claims["sub"] != claims.get("client_id"):
-        raise RequestError("auth.forbidden", "Forbidden. Please check your user roles and permissions.", 403)
+        raise forbidden()
     app = apps.get(ctx.db, str(claims["sub"])[:64])
     if app is None or app.type != "MachineToMachine":
         raise unauthorized()
+    if not app.management_api:
+        raise forbidden()
     return claims
 
 
@@ -76,6 +80,10 @@ def verify(ctx: Context, token: str) -> dict[str, Any]:
     except TOKEN_ERRORS:
         raise unauthorized() from None
     return decoded.claims
+
+
+def forbidden() -> RequestError:
+    return RequestError("auth.forbidden", "Forbidden. Please check your user roles and permissions.", 403)
 
 
 def unauthorized() -> RequestError:

@@ -9,9 +9,12 @@ as Logto does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from idp.errors import not_found
+from idp.errors import invalid_input, not_found
+from idp import identifiers
+from idp.mail import EmailSender, Message, delivery
 from idp.mail import connectors as mail_connectors
 from idp.management import fields
 from idp.management.call import Call
@@ -54,6 +57,36 @@ def activate(ctx: Context, name: str, config: dict[str, Any]) -> dict[str, Any]:
         return mail_connectors.set_active(ctx.db, name, config)
     except ValueError:  # urlsplit refuses some malformed URLs (e.g. "http://[::1") before a sender can
         raise mail_connectors.invalid_config("A URL in the config is malformed.") from None
+
+
+@dataclass(frozen=True)
+class TestSend:
+    sender: EmailSender
+    message: Message
+
+
+def test_sender(ctx: Context, call: Call) -> TestSend:
+    """`POST /api/connectors/{factoryId}/test`: the sender for the config given (masked secrets of
+    the active connector's own config read as stored) and Logto's test message, the dummy code
+    000000 with the Generic template. Sent by the caller after the transaction; a failure
+    answers the service's words, for the administrator testing it."""
+    name = SENDER_NAMES.get(call.param("factoryId"), call.param("factoryId"))
+    email = fields.text(call.body, "email", max_length=256)
+    if email is MISSING:
+        raise invalid_input("email is required (idp tests email connectors only).")
+    config = fields.json_object(call.body, "config", required=True)
+    locale = fields.text(call.body, "locale", max_length=32)
+    active = mail_connectors.get_active(ctx.db)
+    if active is not None and active["name"] == name:
+        config = unmask(config, active["config"])
+    factory = mail_connectors.load(name)  # an unknown one is connector.not_found before the config is judged
+    try:
+        validated = mail_connectors.validate(name, mail_connectors.resolved(config))
+    except ValueError:  # as in `activate`
+        raise mail_connectors.invalid_config("A URL in the config is malformed.") from None
+    sender = factory(validated, delivery.environment(ctx.services))
+    payload = {"code": "000000", **({} if locale is MISSING else {"locale": locale})}
+    return TestSend(sender, Message(to=identifiers.email(email), type="Generic", payload=payload))
 
 
 def delete_connector(ctx: Context, call: Call) -> None:

@@ -13,6 +13,7 @@ from idp.errors import RequestError, invalid_input, not_found
 from idp.web.json_body import check_text
 
 MAX_ID = 64
+ESCAPE = "\\"  # of LIKE patterns (PostgreSQL's default)
 
 
 class _Missing:
@@ -107,6 +108,25 @@ def search_value(value: str) -> str:
         raise request_invalid("Search values have at most 256 characters and no NUL characters.")
     check_text(value)
     return value
+
+
+def like_pattern(value: str) -> str:
+    """A search value as a LIKE pattern escaped by `ESCAPE`, read as PostgreSQL reads one: every
+    backslash escapes exactly one of `%`, `_` or itself afterwards, so that both databases read it
+    alike and PostgreSQL never meets a dangling escape (a lone one at the end stands for itself)."""
+    pattern: list[str] = []
+    escaped = False
+    for character in value:
+        if escaped:
+            pattern.append(ESCAPE + character if character in "%_\\" else character)
+            escaped = False
+        elif character == ESCAPE:
+            escaped = True
+        else:
+            pattern.append(character)
+    if escaped:
+        pattern.append(ESCAPE + ESCAPE)
+    return "".join(pattern)
 
 
 def present(value: Any) -> bool:

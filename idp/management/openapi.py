@@ -47,7 +47,7 @@ def security_scheme(endpoint: str) -> dict[str, Any]:
 
 
 def tags() -> list[dict[str, str]]:
-    names = ["Applications", "Users", "Resources", "Sign-in experience", "Connectors", "Verification codes"]
+    names = ["Applications", "Roles", "Users", "Resources", "Sign-in experience", "Connectors", "Verification codes"]
     return [
         *[{"name": name, "description": "Management API (bearer token)."} for name in names],
         {"name": openapi_experience.TAG, "description": openapi_experience.TAG_DESCRIPTION},

@@ -47,6 +47,33 @@ def applications() -> dict[str, Any]:
     }
 
 
+def roles() -> dict[str, Any]:
+    """Logto's machine-to-machine roles, of which idp has one: "Logto Management API access"."""
+    app = (path_param("applicationId"),)
+    role_ids = body(ref("RoleIds"))
+    listed = ok("One page.", array(ref("Role")), headers(True))
+    return {
+        "/api/roles": {"get": operation(
+            "listRoles", "List roles", "Roles", {200: ok("One page.", array(ref("RoleListed")), headers(True))},
+            (400,), params=(*PAGE, query("type", {"enum": ["User", "MachineToMachine"]}, "Only this type."),
+                            query("search", {"type": "string", "maxLength": 256}, "A LIKE pattern on the name.")))},
+        "/api/roles/{id}": {"get": operation("getRole", "Get a role", "Roles", {200: ok("The role.", ref("Role"))},
+                                             (404,), params=(path_param("id"),))},
+        "/api/applications/{applicationId}/roles": {
+            "get": operation("listApplicationRoles", "List an application's roles", "Applications", {200: listed},
+                             (400, 404, 422), params=(*PAGE, *app)),
+            "post": operation("assignApplicationRoles", "Assign roles to an application", "Applications",
+                              {201: ok("The roles asked for, and those newly assigned.", ref("RoleIdsAdded"))},
+                              (400, 404, 422), request=role_ids, params=app),
+            "put": operation("replaceApplicationRoles", "Set an application's roles", "Applications", NO_CONTENT,
+                             (400, 404, 422), request=role_ids, params=app),
+        },
+        "/api/applications/{applicationId}/roles/{roleId}": {"delete": operation(
+            "deleteApplicationRole", "Remove a role from an application", "Applications", NO_CONTENT,
+            (404, 422), params=(*app, path_param("roleId")))},
+    }
+
+
 def resources() -> dict[str, Any]:
     ops = crud("Resource", "an API resource", "Resource", "id", created=201)
     listed = operation(
@@ -140,6 +167,12 @@ def settings() -> dict[str, Any]:
             "delete": operation("deleteConnector", "Delete a connector", "Connectors", NO_CONTENT, (404,),
                                 params=item),
         },
+        "/api/connectors/{factoryId}/test": {"post": operation(
+            "testConnector", "Send a test message", "Connectors", NO_CONTENT, (400, 404),
+            request=body(ref("ConnectorTest")), params=(path_param("factoryId"),),
+            description="Sends the code 000000 with the `Generic` template through a sender built from `config` "
+                        "(masked secrets of the active connector's config keep their stored values). A failure "
+                        "answers the service's own words.")},
         "/api/verification-codes": {"post": operation(
             "createVerificationCode", "Send a verification code", "Verification codes", NO_CONTENT,
             (400, 429, 501), request=body(ref("VerificationCodeRequest")),
@@ -151,4 +184,4 @@ def settings() -> dict[str, Any]:
 
 
 def paths() -> dict[str, Any]:
-    return {**applications(), **users(), **resources(), **settings()}
+    return {**applications(), **roles(), **users(), **resources(), **settings()}

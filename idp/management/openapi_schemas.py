@@ -37,6 +37,9 @@ USER_INPUT = {
     "profile": PROFILE,
     "primaryPhone": {"enum": [None, ""], "description": "idp does not store phone numbers."},
 }
+ROLE = {"tenantId": {"type": "string"}, "id": {"type": "string"}, "name": {"type": "string"},
+        "description": {"type": "string"}, "type": {"enum": ["User", "MachineToMachine"]},
+        "isDefault": {"type": "boolean"}}
 USERNAME = text(128, pattern="^[A-Z_a-z][A-Za-z0-9_]*$")
 
 SCHEMAS: dict[str, Any] = {
@@ -51,11 +54,18 @@ SCHEMAS: dict[str, Any] = {
                                   ("redirectUris", "postLogoutRedirectUris")),
         "customClientMetadata": {"type": "object"}, "protectedAppMetadata": {"type": "null"},
         "isThirdParty": {"type": "boolean"}, "createdAt": MS,
-        "isAdmin": {"type": "boolean", "description": "Whether it may call the Management API."},
+        "isAdmin": {"type": "boolean", "description": "Whether it holds the \"Logto Management API access\" role."},
     }, ("tenantId", "id", "name", "description", "type", "oidcClientMetadata", "customClientMetadata",
         "protectedAppMetadata", "isThirdParty", "createdAt")),
     "ApplicationCreate": obj({"name": text(), "type": {"enum": list(TYPES)}, **APPLICATION_INPUT}, ("name", "type")),
     "ApplicationPatch": obj({"name": text(), "isAdmin": {"type": "boolean"}, **APPLICATION_INPUT}),
+    "Role": obj(ROLE, tuple(ROLE)),
+    "RoleListed": obj({**ROLE, "usersCount": {"type": "integer"}, "featuredUsers": array({"type": "object"}),
+                       "applicationsCount": {"type": "integer"}, "featuredApplications": array({"type": "object"})},
+                      (*ROLE, "usersCount", "featuredUsers", "applicationsCount", "featuredApplications")),
+    "RoleIds": obj({"roleIds": array(text(128), maxItems=50)}, ("roleIds",)),
+    "RoleIdsAdded": obj({"roleIds": array({"type": "string"}), "addedRoleIds": array({"type": "string"})},
+                        ("roleIds", "addedRoleIds")),
     "User": obj({
         "id": {"type": "string"}, "username": nullable({"type": "string"}),
         "primaryEmail": nullable({"type": "string"}), "primaryPhone": {"type": "null"},
@@ -112,6 +122,7 @@ SCHEMAS: dict[str, Any] = {
         "config": ANY_OBJECT, "metadata": ANY_OBJECT, "syncProfile": {"type": "boolean"},
         "id": nullable(text(128)),
     }, ("connectorId",)),
+    "ConnectorTest": obj({"email": EMAIL, "config": ANY_OBJECT, "locale": text(32)}, ("email", "config")),
     "ConnectorPatch": obj({"config": ANY_OBJECT, "metadata": ANY_OBJECT, "syncProfile": {"type": "boolean"}}),
     "VerificationCodeRequest": obj({"email": EMAIL}, ("email",)),
     "VerificationCodeVerify": obj({"email": EMAIL, "verificationCode": text(64)}, ("email", "verificationCode")),

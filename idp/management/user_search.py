@@ -1,9 +1,11 @@
 """Logto's user search query: `search`, `search.<field>`, `mode[.<field>]`, `joint`.
 
 `search=%foo%` matches users whose id, email, username or name is like `%foo%`, ignoring
-case; the value is a SQL LIKE pattern, as in Logto. `search.<field>` narrows to one field,
-`mode=exact` compares whole values (ignoring case), `joint=and` requires every search to
-match. Logto's `similar_to`/`posix` modes and case-sensitive search are not supported.
+case; the value is a SQL LIKE pattern, as in Logto, escaped with a backslash as in PostgreSQL (a
+backslash before `%`, `_` or a backslash makes it literal; a lone one at the end is literal too).
+`search.<field>` narrows to one field, `mode=exact` compares whole values (ignoring case),
+`joint=and` requires every search to match. Logto's `similar_to`/`posix` modes and
+case-sensitive search are not supported.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, false, func, or_
 from starlette.datastructures import QueryParams
 
-from idp.management.fields import request_invalid, search_value
+from idp.management.fields import ESCAPE, like_pattern, request_invalid, search_value
 from idp.models import User
 
 FIELDS: dict[str, Any] = {
@@ -75,4 +77,4 @@ def match(column: Any, mode: str, values: list[str]) -> Any:
         return false()
     if mode == "exact":
         return func.lower(column).in_([value.lower() for value in values])
-    return column.ilike(values[0], escape="\\")
+    return column.ilike(like_pattern(values[0]), escape=ESCAPE)

@@ -229,6 +229,14 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
         ctx.db.flush()
         use_resource(self.request.payload.data.get("resource"))
 
+    def generate_token(self, *args: Any, scope: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        resource = current().values.get("resource")
+        if resource is not None and resource.indicator == resources.MANAGEMENT_API:
+            # As Logto's roles: only an app holding "Logto Management API access" gets its one scope, `all`.
+            held = {"all"} if self.request.client.app.management_api else set()
+            scope = " ".join(name for name in (scope or "").split() if name in held)
+        return super().generate_token(*args, scope=scope, **kwargs)
+
 
 def _lifetime_used(row: Token, now: datetime) -> float:
     total = (row.expires_at - row.issued_at).total_seconds()

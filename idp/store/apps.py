@@ -43,6 +43,7 @@ def create(
     app_id: str | None = None,
     secret: str | None = None,
     id_token_alg: str = "ES384",
+    management_api: bool = False,
 ) -> tuple[Application, str | None]:
     """Register an application; returns it with its plain secret (confidential types only)."""
     kind = TYPES.get(type.lower(), type)
@@ -68,8 +69,17 @@ def create(
         id_token_alg=id_token_alg,
         created_at=now,
     )
+    grant_management_api(app, management_api)
     db.add(app)
     return app, secret
+
+
+def grant_management_api(app: Application, granted: bool) -> None:
+    """Give or take Logto's "Logto Management API access" role; only machine-to-machine apps hold it."""
+    if granted and app.type != "MachineToMachine":
+        raise RequestError("application.invalid_type",
+                           "Only machine to machine applications can have associated roles.", 422)
+    app.management_api = granted
 
 
 def update(app: Application, *, name: str, redirect_uris: list[str], post_logout_redirect_uris: list[str],
@@ -116,6 +126,8 @@ def to_json(app: Application, secret: str | None = None) -> dict:
         "post_logout_redirect_uris": app.post_logout_redirect_uris,
         "id_token_alg": app.id_token_alg,
     }
+    if app.type == "MachineToMachine":
+        out["management_api"] = app.management_api
     if secret:
         out["secret"] = secret
     return out

@@ -6,7 +6,6 @@ Each route authenticates the bearer token, parses the JSON body and runs one ope
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from idp.management import (
     connectors,
     openapi,
     resources,
+    roles,
     sign_in_experience,
     users,
     verification_codes,
@@ -34,7 +34,6 @@ from idp.management.call import Call, Reply
 from idp.services import Context, services
 from idp.web import json_body
 
-log = logging.getLogger("idp.management")
 Operation = Callable[[Context, Call], Any]
 
 
@@ -117,13 +116,19 @@ async def request_code(request: Request) -> Response:
         return error.response()
     try:
         await run_in_threadpool(delivery.send, svc, sent.message)
-    except Exception as error:  # no sender, or it failed: the code must not stay usable
+    except RequestError as error:  # no sender, or it failed: the code must not stay usable
         await svc.call(verification_codes.withdraw, sent.code_id)
-        if isinstance(error, RequestError):
-            return error.response()
-        log.error("the email sender failed with %s", type(error).__name__)
-        return RequestError("connector.general", "Error occurred in connector: the message could not be sent.",
-                            400).response()
+        return error.response()
+    return Response(status_code=204)
+
+
+async def test_connector(request: Request) -> Response:
+    """Send Logto's test message through the config given; the service's words answer a failure."""
+    try:
+        test = await perform(request, connectors.test_sender)
+        await run_in_threadpool(delivery.send, services(request), test.message, test.sender)
+    except RequestError as error:
+        return error.response()
     return Response(status_code=204)
 
 
@@ -137,6 +142,12 @@ OPERATIONS: list[tuple[str, str, Operation]] = [
     ("/api/applications/{id}", "GET", applications.get_application),
     ("/api/applications/{id}", "PATCH", applications.update_application),
     ("/api/applications/{id}", "DELETE", applications.delete_application),
+    ("/api/applications/{applicationId}/roles", "GET", roles.list_application_roles),
+    ("/api/applications/{applicationId}/roles", "POST", roles.add_application_roles),
+    ("/api/applications/{applicationId}/roles", "PUT", roles.replace_application_roles),
+    ("/api/applications/{applicationId}/roles/{roleId}", "DELETE", roles.delete_application_role),
+    ("/api/roles", "GET", roles.list_roles),
+    ("/api/roles/{id}", "GET", roles.get_role),
     ("/api/users", "GET", users.list_users),
     ("/api/users", "POST", users.create_user),
     ("/api/users/{userId}", "GET", users.get_user),
@@ -178,6 +189,7 @@ def build_routes() -> list[Route]:
     by_path: dict[str, dict[str, Callable[[Request], Any]]] = {
         "/api/swagger.json": {"GET": swagger},
         "/api/verification-codes": {"POST": request_code},
+        "/api/connectors/{factoryId}/test": {"POST": test_connector},
     }
     for path, method, operation in OPERATIONS:
         by_path.setdefault(path, {})[method] = endpoint(operation)

@@ -6,7 +6,6 @@ one place whichever face a person uses.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +18,6 @@ from idp.mail import delivery
 from idp.models import Interaction
 from idp.services import Context, Services
 from idp.store import interactions
-
-log = logging.getLogger("idp.experience")
 
 
 def interaction(ctx: Context, cookie: str | None) -> Interaction:
@@ -38,21 +35,23 @@ def in_interaction(ctx: Context, cookie: str | None, step: Callable[..., Any], *
 
 async def send_code(svc: Services, cookie: str | None,
                     create: Callable[[Context, Interaction], CodeRequest]) -> CodeRequest:
-    """Create a code in one transaction, deliver it after the commit, withdraw it if delivery fails.
+    """Create a code in one transaction, deliver it after the commit, and settle a failure.
 
     `create` is `codes.request_code` with its arguments bound (plus any check a face adds first).
-    Raises `RequestError`; a sender failure that is not one becomes `connector.general`.
+    When delivery fails, the code is withdrawn and the person reads Logto's error without the
+    service's words; where an unknown address is never sent anything, a known one answers as an
+    unknown one would instead (its code replaced by one nobody was sent), so that a failing service
+    does not tell who has an account. Administrators find the failure in the log either way.
     """
     sent = await svc.call(in_interaction, cookie, create)
     if sent.message is None:
         return sent
     try:
         await run_in_threadpool(delivery.send, svc, sent.message)
-    except Exception as error:  # no sender, or it failed: nothing it was given stays usable
+    except RequestError as error:
+        if sent.conceal_failure:
+            await svc.call(in_interaction, cookie, lambda ctx, it: codes.spoil(ctx, it, sent))
+            return sent
         await svc.call(in_interaction, cookie, lambda ctx, it: codes.withdraw(ctx, it, sent))
-        if isinstance(error, RequestError):
-            raise
-        log.error("the email sender failed with %s", type(error).__name__)
-        raise RequestError("connector.general", "Error occurred in connector: the message could not be sent.",
-                           400) from error
+        raise delivery.for_person_signing_in(error) from None
     return sent
