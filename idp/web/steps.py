@@ -12,8 +12,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from idp import logs
 from idp.errors import RequestError
-from idp.experience import codes
+from idp.experience import codes, flow
 from idp.experience.codes import CodeRequest
 from idp.mail import delivery
 from idp.models import Interaction
@@ -32,8 +33,15 @@ def interaction(ctx: Context, cookie: str | None) -> Interaction:
 
 
 def in_interaction(ctx: Context, cookie: str | None, step: Callable[..., Any], *args: Any) -> Any:
-    """Run `step(ctx, interaction, *args)` on this browser's interaction."""
-    return step(ctx, interaction(ctx, cookie), *args)
+    """Run `step(ctx, interaction, *args)` on this browser's interaction; a refused step (a wrong
+    password or code, an unknown account, ...) is logged with its reason, never with what was typed."""
+    current = interaction(ctx, cookie)
+    try:
+        return step(ctx, current, *args)
+    except RequestError as error:
+        logs.event(log, "sign-in step refused", client_id=current.client_id,
+                   event=flow.state(current).get("event"), reason=error.code)
+        raise
 
 
 async def send_code(svc: Services, cookie: str | None,
