@@ -150,5 +150,10 @@ def settings() -> dict[str, Any]:
     }
 
 
+def status() -> dict[str, Any]:
+    return {"/api/status": {"get": operation("getStatus", "Health check", "Status", {204: ok("idp is up.")}, (),
+                                             secured=False)}}
+
+
 def paths() -> dict[str, Any]:
-    return {**applications(), **users(), **resources(), **settings()}
+    return {**applications(), **users(), **resources(), **settings(), **status()}
