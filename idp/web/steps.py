@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +21,7 @@ from idp.mail import delivery
 from idp.models import Interaction
 from idp.services import Context, Services
 from idp.store import interactions
+from idp.web import i18n
 
 log = logging.getLogger("idp.experience")
 
@@ -44,18 +46,23 @@ def in_interaction(ctx: Context, cookie: str | None, step: Callable[..., Any], *
         raise
 
 
-async def send_code(svc: Services, cookie: str | None,
-                    create: Callable[[Context, Interaction], CodeRequest]) -> CodeRequest:
+async def send_code(svc: Services, cookie: str | None, create: Callable[[Context, Interaction], CodeRequest],
+                    accept_language: str | None) -> CodeRequest:
     """Create a code in one transaction, deliver it after the commit, withdraw it if delivery fails.
 
     `create` is `codes.request_code` with its arguments bound (plus any check a face adds first).
-    Raises `RequestError`; a sender failure that is not one becomes `connector.general`.
+    Without `ui_locales`, the message's locale is the browser's language (`accept_language`), the
+    one the pages are shown in. Raises `RequestError`; a sender failure that is not one becomes
+    `connector.general`.
     """
     sent = await svc.call(in_interaction, cookie, create)
     if sent.message is None:
         return sent
+    message = sent.message
+    if "locale" not in message.payload and accept_language:
+        message = replace(message, payload={**message.payload, "locale": i18n.negotiate(None, accept_language)})
     try:
-        await run_in_threadpool(delivery.send, svc, sent.message)
+        await run_in_threadpool(delivery.send, svc, message)
     except Exception as error:  # no sender, or it failed: nothing it was given stays usable
         await svc.call(in_interaction, cookie, lambda ctx, it: codes.withdraw(ctx, it, sent))
         if isinstance(error, RequestError):
