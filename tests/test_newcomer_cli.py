@@ -140,6 +140,7 @@ def test_reset_asks_then_empties_development_data_and_keeps_apps(shell):
     assert [kept["id"] for kept in shell.ok("app", "list")] == [app["id"]]
 
 
+@pytest.mark.both_databases
 def test_reset_empties_a_running_servers_data(idp, browser, app, user):
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     assert browser.send_code(user["email"]).status_code == 200

@@ -37,6 +37,7 @@ def test_waiting_returns_at_once_a_code_sent_just_before(idp, browser: Browser, 
     assert [message["to"] for message in found.json()] == [user["email"]]
 
 
+@pytest.mark.both_databases
 def test_after_waits_for_a_newer_message_only(idp, browser: Browser, app, user):
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     assert browser.send_code(user["email"]).status_code == 200
