@@ -8,7 +8,7 @@ from typing import Any
 
 from joserfc.jwk import ECKey
 from sqlalchemy import make_url, select, update
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from idp import db, keys
@@ -43,7 +43,13 @@ def require_database(settings: Settings) -> None:
     not exist or holds no idp schema: the usual cause is a command run from another folder."""
     url = settings.database_url
     sqlite_file = sqlite_path(url)
-    if (sqlite_file is not None and not sqlite_file.is_file()) or db.current_revision(url) is None:
+    try:
+        found = (sqlite_file is None or sqlite_file.is_file()) and db.has_schema(url)
+    except SQLAlchemyError as error:
+        reason = str(error.orig if isinstance(error, DBAPIError) else error).strip().splitlines()[0]
+        raise NoDatabase(f"cannot reach the database at {shown_url(url)} ({reason}): check IDP_DATABASE_URL "
+                         "and that the database server is running") from None
+    if not found:
         raise NoDatabase(
             f"no idp database at {shown_url(url)}: set IDP_DATABASE_URL (or IDP_DATA_DIR) to the one `idp serve` "
             f"uses, or run this from the folder `idp serve` runs in; `idp migrate` or `idp serve` creates a new one")
