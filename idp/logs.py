@@ -24,10 +24,12 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("idp_req
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds the current request's id (or None) to every record."""
+    """Adds the current request's id (or None) to every record, and drops uvicorn's copy of its
+    message with terminal colours (it would be a JSON field of its own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        record.__dict__.pop("color_message", None)
         return True
 
 

@@ -135,6 +135,7 @@ def test_json_format_gives_one_json_object_per_line(json_server):
     records = [json.loads(line) for line in output(json_server).splitlines()]
     assert {record["logger"] for record in records} >= {"idp", "uvicorn.error", "idp.access", "idp.oidc"}
     assert all({"time", "level", "logger", "message"} <= set(record) for record in records)
+    assert not any("color_message" in record for record in records)
     access = next(r for r in records if r["logger"] == "idp.access" and r["request_id"] == request_id)
     assert (access["method"], access["path"], access["status"]) == ("POST", "/oidc/token", 401)
     assert isinstance(access["duration_ms"], float) and access["level"] == "INFO"
