@@ -17,6 +17,7 @@ from idp.oidc.server import AuthorizationServer
 from idp.services import Clock, Services
 from idp.settings import Settings
 from idp.web import demo, dev, experience, logout, management, oidc, pages
+from idp.web.access_log import AccessLog
 from idp.web.headers import SecurityHeaders
 
 WEB = Path(__file__).parent / "web"
@@ -29,8 +30,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     templates = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape())
     svc = Services(settings=settings, sessions=make_sessionmaker(engine), clock=Clock(shared_offset=settings.dev), keys=KeyRing(),
                    oauth=AuthorizationServer(), templates=templates, readers=make_sessionmaker(readers))
-    app = Starlette(routes=routes(), middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies)],
-                    lifespan=lambda _: cleanup.periodically(svc))
+    middleware = [Middleware(AccessLog, enabled=settings.access_log),
+                  Middleware(SecurityHeaders, https=settings.secure_cookies)]
+    app = Starlette(routes=routes(), middleware=middleware, lifespan=lambda _: cleanup.periodically(svc))
     app.state.services = svc
     return app
 

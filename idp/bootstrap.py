@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from joserfc.jwk import ECKey
-from sqlalchemy import select, update
+from sqlalchemy import make_url, select, update
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from idp import db, keys
@@ -31,6 +32,49 @@ def prepare(settings: Settings) -> None:
         ensure_management_resource(tx)
         for name in SECRETS:
             configs.secret(tx, name)
+
+
+class NoDatabase(Exception):
+    """The settings point at no idp database; the message says how to point at the right one."""
+
+
+def require_database(settings: Settings) -> None:
+    """Refuse to go on (rather than create an empty database) when the settings' database does
+    not exist or holds no idp schema: the usual cause is a command run from another folder."""
+    url = settings.database_url
+    sqlite_file = sqlite_path(url)
+    try:
+        found = (sqlite_file is None or sqlite_file.is_file()) and db.has_schema(url)
+    except SQLAlchemyError as error:
+        reason = str(error.orig if isinstance(error, DBAPIError) else error).strip().splitlines()[0]
+        raise NoDatabase(f"cannot reach the database at {shown_url(url)} ({reason}): check IDP_DATABASE_URL "
+                         "and that the database server is running") from None
+    if not found:
+        raise NoDatabase(
+            f"no idp database at {shown_url(url)}: set IDP_DATABASE_URL (or IDP_DATA_DIR) to the one `idp serve` "
+            f"uses, or run this from the folder `idp serve` runs in; `idp migrate` or `idp serve` creates a new one")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def shown_url(url: str) -> str:
+    """The database URL as it is safe to print: no password, SQLite files as absolute paths."""
+    sqlite_file = sqlite_path(url)
+    if sqlite_file is not None:
+        return f"sqlite:///{sqlite_file.resolve()}"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an invalid database URL)"
 
 
 def use_key_file(tx: Session, path: Path, now: datetime) -> None:
@@ -59,12 +103,18 @@ def session(settings: Settings) -> Any:
 
 def demo_app(tx: Session, settings: Settings) -> dict[str, Any]:
     """The built-in demo application; its secret is kept so that every start can print it."""
+    redirect_uris = [f"{settings.endpoint}/demo-app/callback"]
+    post_logout_redirect_uris = [f"{settings.endpoint}/demo-app"]
     saved = configs.get(tx, "demo_app")
-    if saved and apps.get(tx, saved["id"]):
+    existing = apps.get(tx, saved["id"]) if saved else None
+    if saved and existing:
+        if existing.redirect_uris != redirect_uris:  # the endpoint changed since the last start
+            apps.update(existing, name=existing.name, redirect_uris=redirect_uris,
+                        post_logout_redirect_uris=post_logout_redirect_uris)
         return saved
     app, secret = apps.create(
-        tx, name="Demo", type="traditional", redirect_uris=[f"{settings.endpoint}/demo-app/callback"],
-        post_logout_redirect_uris=[f"{settings.endpoint}/demo-app"], now=datetime.now(timezone.utc),
+        tx, name="Demo", type="traditional", redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris, now=datetime.now(timezone.utc),
     )
     saved = {"id": app.id, "secret": secret}
     configs.put(tx, "demo_app", saved)

@@ -8,14 +8,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import logging.config
+import os
+import signal
 import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from idp import bootstrap, cleanup, keys, seed
+from idp import __version__, bootstrap, cleanup, devtools, keys, logs, seed
 from idp.errors import RequestError
 from idp.experience import config
 from idp.mail import commands, delivery
+from idp.management import user_fields
+from idp.management import users as management_users
 from idp.settings import Settings
 from idp.store import apps, resources, users
 
@@ -28,18 +33,37 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings = Settings.from_env()
     try:
-        return args.run(settings, args) or 0
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"idp: {error}", file=sys.stderr)
+        return 2
+    logging.config.dictConfig(logs.config(settings.log_format))
+    try:
+        if args.database == "existing":
+            bootstrap.require_database(settings)
+        if args.database in ("existing", "create"):
+            print(f"idp: database {bootstrap.shown_url(settings.database_url)}", file=sys.stderr)
+        status = args.run(settings, args) or 0
+        sys.stdout.flush()
+        return status
+    except bootstrap.NoDatabase as error:
+        print(f"idp: {error}", file=sys.stderr)
+        return 1
     except RequestError as error:
         print(json.dumps({"code": error.code, "message": error.message}), file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`idp user list | head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idp", description="A mini identity provider that behaves like Logto.")
+    parser.add_argument("--version", action="version", version=f"idp {__version__}")
+    # Commands read and change an existing database, except those that create one ("create", and
+    # `idp serve`, which announces its database itself).
+    parser.set_defaults(database="existing")
     sub = parser.add_subparsers()
 
     serve = sub.add_parser("serve", help="run the server")
@@ -48,9 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo application")
     serve.add_argument("--seed", help="apply this seed file (TOML) before serving")
-    serve.set_defaults(run=run_serve)
+    serve.set_defaults(run=run_serve, database="serve")
 
-    sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(run=run_migrate)
+    sub.add_parser("migrate", help="create the database, or apply pending schema migrations").set_defaults(
+        run=run_migrate, database="create")
+
+    reset = sub.add_parser("reset", help="delete users, sessions, codes, tokens and the outbox (development data)")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    reset.set_defaults(run=run_reset)
 
     app = sub.add_parser("app", help="applications").add_subparsers()
     create = app.add_parser("create")
@@ -96,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed_command = sub.add_parser("seed", help="apply a seed file (TOML) idempotently")
     seed_command.add_argument("file")
-    seed_command.set_defaults(run=run_seed)
+    seed_command.set_defaults(run=run_seed, database="create")
 
     commands.add_commands(sub)
 
@@ -140,12 +169,35 @@ def run_app_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_user_create(settings: Settings, args: argparse.Namespace) -> int:
-    def work(tx: Any) -> dict[str, Any]:
-        user = users.create(tx, now=now(), email=args.email, username=args.username, password=args.password,
-                            name=args.name)
-        return users.to_json(user)
+    """The Management API's `POST /api/users`, with the same checks and errors."""
+    given = {"primaryEmail": args.email, "username": args.username, "password": args.password, "name": args.name}
+    body = {key: value for key, value in given.items() if value is not None}
+    if not ("primaryEmail" in body or "username" in body):
+        log.warning("The user has neither an email address nor a username: nobody can sign in as them yet.")
+    return emit(settings, lambda tx: user_fields.to_json(management_users.new_user(tx, now(), body)))
 
-    return emit(settings, work)
+
+def run_reset(settings: Settings, args: argparse.Namespace) -> int:
+    """`POST /api/dev/reset` from the command line, after a confirmation."""
+    bootstrap.prepare(settings)
+    with bootstrap.session(settings) as tx:
+        count = len(users.list_all(tx))
+    question = (f"Delete {count} users and every session, code, token and outbox message in "
+                f"{bootstrap.shown_url(settings.database_url)}? Applications, keys and settings stay. [y/N] ")
+    if not args.yes and not confirmed(question):
+        print("idp: nothing was deleted (add --yes to skip this question)", file=sys.stderr)
+        return 1
+    return emit(settings, lambda tx: devtools.reset(tx) or {"reset": True, "users_deleted": count})
+
+
+def confirmed(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    print(question, end="", file=sys.stderr, flush=True)
+    try:
+        return input().strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def run_resource_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -182,16 +234,29 @@ def run_sign_in_exp_set(settings: Settings, args: argparse.Namespace) -> int:
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     from idp import serving
 
+    settings = listening_on(args.host, args.port)
     bootstrap.prepare(settings)
     if args.seed:
         apply_seed(settings, args.seed)
     warn_about_development_defaults(settings)
+    demo = None
     if not args.no_demo:
         with bootstrap.session(settings) as tx:
             demo = bootstrap.demo_app(tx, settings)
-        announce(settings, demo)
-    serving.run(args.host or settings.host, args.port or settings.port, args.workers)
+    announce(settings, demo)
+    serving.run(settings.host, settings.port, args.workers, settings.log_format)
     return 0
+
+
+def listening_on(host: str | None, port: int | None) -> Settings:
+    """The settings with `--host` and `--port` applied. They go through the environment because
+    the application (in each worker process) reads its settings from there; without
+    IDP_ENDPOINT, the endpoint follows the port."""
+    if host:
+        os.environ["IDP_HOST"] = host
+    if port:
+        os.environ["IDP_PORT"] = str(port)
+    return Settings.from_env()
 
 
 def warn_about_development_defaults(settings: Settings) -> None:
@@ -208,16 +273,24 @@ def warn_about_development_defaults(settings: Settings) -> None:
         log.warning("IDP_ENDPOINT uses http://; use https:// outside local development.")
 
 
-def announce(settings: Settings, demo: dict[str, Any]) -> None:
+def announce(settings: Settings, demo: dict[str, Any] | None) -> None:
+    if settings.log_format == "json":  # one record among the others, without the demo secret
+        logs.event(log, "idp is starting", endpoint=settings.endpoint, host=settings.host, port=settings.port,
+                   issuer=settings.issuer, demo_app_id=demo["id"] if demo else None,
+                   database=bootstrap.shown_url(settings.database_url), dev=settings.dev)
+        return
     lines = [
-        f"idp is starting at {settings.endpoint}",
+        f"idp is starting at {settings.endpoint} (listening on {settings.host}:{settings.port})",
         f"  issuer:            {settings.issuer}",
         f"  discovery:         {settings.issuer}/.well-known/openid-configuration",
-        f"  demo:              {settings.endpoint}/demo-app",
-        f"  demo app id:       {demo['id']}",
-        f"  demo app secret:   {demo['secret']}",
-        f"  database:          {settings.database_url}",
     ]
+    if demo is not None:
+        lines += [
+            f"  demo:              {settings.endpoint}/demo-app",
+            f"  demo app id:       {demo['id']}",
+            f"  demo app secret:   {demo['secret']}",
+        ]
+    lines.append(f"  database:          {bootstrap.shown_url(settings.database_url)}")
     if settings.dev:
         lines.append(f"  dev outbox:        {settings.endpoint}/api/dev/outbox")
     print("\n".join(lines), flush=True)

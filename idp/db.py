@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -82,6 +82,17 @@ def current_revision(url: str) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError:
         return None
+    finally:
+        engine.dispose()
+
+
+def has_schema(url: str) -> bool:
+    """Whether the database at `url` holds idp's tables; a database that cannot be reached raises
+    (SQLAlchemyError), unlike `current_revision`."""
+    engine = make_engine(url, readonly=True)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("alembic_version")
     finally:
         engine.dispose()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from idp import keys, models, seed
 from idp.errors import RequestError
@@ -40,12 +41,12 @@ def advance_clock(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     return clock(ctx)
 
 
-def reset(ctx: Context) -> None:
-    """Empty users, sessions, codes and tokens and return to real time; applications,
-    resources, keys and configuration stay."""
+def reset(db: Session) -> None:
+    """Empty users, sessions, codes, tokens and the outbox and return to real time; applications,
+    resources, keys and configuration stay (`POST /api/dev/reset` and `idp reset`)."""
     for table in RESET_TABLES:
-        ctx.db.execute(delete(table))
-    configs.put(ctx.db, Clock.OFFSET_KEY, 0)
+        db.execute(delete(table))
+    configs.put(db, Clock.OFFSET_KEY, 0)
 
 
 def fixed_codes(ctx: Context) -> dict[str, str]:

@@ -8,6 +8,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from idp import logs
+
 
 class NoDelayH11Protocol(H11Protocol):
     """HTTP/1.1 with Nagle's algorithm off on every connection.
@@ -24,8 +26,11 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
-def run(host: str, port: int, workers: int = 1) -> None:
-    # proxy_headers off: the client address is the TCP peer's, which X-Forwarded-For cannot
-    # choose (client authentication is throttled per address).
+def run(host: str, port: int, workers: int = 1, log_format: str = "text") -> None:
+    """Serve until stopped; idp's access log replaces uvicorn's, and uvicorn logs in idp's format.
+
+    Proxy headers are off: the client address is the TCP peer's, which X-Forwarded-For cannot
+    choose (client authentication is throttled per address)."""
     uvicorn.run("idp.app:create_app", factory=True, host=host, port=port, workers=workers,
-                http=NoDelayH11Protocol, log_level="info", access_log=False, proxy_headers=False)
+                http=NoDelayH11Protocol, log_level="info", access_log=False, proxy_headers=False,
+                log_config=logs.config(log_format))

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::", "")
 # Whole-number settings, each settable as IDP_<NAME> (e.g. IDP_CODE_TTL=60). Lifetimes are seconds.
 INT_NAMES = ("access_token_ttl", "id_token_ttl", "code_ttl", "refresh_token_ttl", "session_ttl",
              "interaction_ttl", "client_credentials_ttl", "verification_code_ttl", "verification_code_max_tries",
@@ -24,6 +25,8 @@ class Settings:
     data_dir: Path = Path("data")
     database_url: str = ""
     dev: bool = False
+    access_log: bool = True
+    log_format: str = "text"  # or "json": one JSON object per line
     access_token_ttl: int = 3600
     id_token_ttl: int = 3600
     code_ttl: int = 60
@@ -60,22 +63,45 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
-        endpoint = env.get("IDP_ENDPOINT", cls.endpoint).rstrip("/")
-        check_endpoint(endpoint)
+        host = env.get("IDP_HOST") or cls.host
+        if env.get("IDP_ENDPOINT"):
+            endpoint = env["IDP_ENDPOINT"].rstrip("/")
+            check_endpoint(endpoint)
+            port = int(env.get("IDP_PORT") or urlsplit(endpoint).port or cls.port)
+        else:  # the endpoint follows where idp listens
+            port = int(env.get("IDP_PORT") or cls.port)
+            endpoint = local_endpoint(host, port)
         data_dir = Path(env.get("IDP_DATA_DIR", "data"))
-        default_port = urlsplit(endpoint).port or cls.port
         return cls(
             endpoint=endpoint,
-            host=env.get("IDP_HOST", cls.host),
-            port=int(env.get("IDP_PORT", default_port)),
+            host=host,
+            port=port,
             data_dir=data_dir,
             database_url=env.get("IDP_DATABASE_URL") or f"sqlite:///{data_dir / 'idp.db'}",
             dev=env.get("IDP_DEV", "").lower() in TRUE_WORDS,
+            access_log=env.get("IDP_ACCESS_LOG", "1").lower() in TRUE_WORDS,
+            log_format=log_format(env.get("IDP_LOG_FORMAT") or "text"),
             **{name: int(env[f"IDP_{name.upper()}"]) for name in INT_NAMES if f"IDP_{name.upper()}" in env},
             signing_key_file=env.get("IDP_SIGNING_KEY_FILE") or None,
             fixed_codes=parse_pairs(env.get("IDP_DEV_FIXED_CODES", "")),
             extra={k: v for k, v in env.items() if k.startswith("IDP_")},
         )
+
+
+def local_endpoint(host: str, port: int) -> str:
+    """The URL of an idp listening on `host`:`port` without IDP_ENDPOINT: `localhost` for the
+    loopback and every-interface addresses, the host itself otherwise."""
+    if host in LOCAL_HOSTS:
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def log_format(value: str) -> str:
+    if value.lower() not in ("text", "json"):
+        raise ValueError(f"IDP_LOG_FORMAT must be text or json, got {value!r}")
+    return value.lower()
 
 
 def parse_pairs(text: str) -> dict[str, str]:

@@ -113,12 +113,15 @@ class IdpServer:
     def advance_clock(self, seconds: float) -> None:
         self.dev("POST", "clock", {"advance": seconds})
 
-    def messages(self, to: str) -> list[dict[str, Any]]:
-        return self.dev("GET", "outbox", to=to)
+    def messages(self, to: str, after: int = 0, wait: float = 0) -> list[dict[str, Any]]:
+        """Messages to `to`, newest first; with `after`, only those newer than that message id.
+        With `wait`, answers as soon as there is one, waiting up to `wait` seconds."""
+        return self.dev("GET", "outbox", to=to, after=after, wait=wait)
 
-    def last_code(self, to: str, wait: float = 10) -> str:
-        """The code of the newest message to `to`, waiting up to `wait` seconds for one."""
-        found = self.messages(to) or self.dev("GET", "outbox", to=to, wait=wait)
+    def last_code(self, to: str, wait: float = 10, after: int = 0) -> str:
+        """The code of the newest message to `to` (newer than message `after`), waiting up to
+        `wait` seconds for one."""
+        found = self.messages(to, after=after, wait=wait)
         if not found:
             raise AssertionError(f"no message was sent to {to}")
         return found[0]["code"]

@@ -86,7 +86,9 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path) -> Cli:
-    return Cli(tmp_path)
+    created = Cli(tmp_path)
+    created.ok("migrate")  # the connector commands work on an existing database
+    return created
 
 
 def everything_printed(result: subprocess.CompletedProcess) -> str:

@@ -26,9 +26,11 @@ def test_outbox_lists_newest_first_and_filters_by_recipient(idp, browser: Browse
 def test_outbox_waits_for_the_next_message(idp, browser: Browser, app, user):
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     assert browser.send_code(user["email"]).status_code == 200  # an older message must not count
+    [older] = idp.messages(user["email"])
     threading.Timer(0.5, lambda: browser.send_code(user["email"])).start()
     started = time.monotonic()
-    waited = httpx.get(f"{idp.endpoint}/api/dev/outbox", params={"to": user["email"], "wait": "10"}, timeout=20)
+    waited = httpx.get(f"{idp.endpoint}/api/dev/outbox", params={"to": user["email"], "wait": "10",
+                                                                 "after": older["id"]}, timeout=20)
     assert waited.status_code == 200 and len(waited.json()) == 1
     assert 0.3 < time.monotonic() - started < 9
     assert waited.json()[0]["code"] == idp.last_code(user["email"])

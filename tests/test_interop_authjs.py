@@ -1,4 +1,5 @@
-"""Auth.js v5 (@auth/express with its built-in Logto provider) signs in against a real idp.
+"""Auth.js v5 (@auth/express with its built-in Logto provider) signs in against a real idp,
+configured by the README's `.env.local` ("Connect your app").
 
 The Express app in tests/interop/authjs-app.mjs runs as a real Node process; httpx plays the
 browser on both sides (the app's cookies in one client, idp's in the other).
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import readme
 from tests.browser import Browser, query
 from tests.server import Server, free_port
 
@@ -72,8 +74,9 @@ def authjs(idp: Server, tmp_path: Path) -> Iterator[AuthjsApp]:
     url = f"http://127.0.0.1:{port}"
     client = idp.make_app(redirect_uris=[f"{url}/auth/callback/logto"])
     log = tmp_path / "authjs.log"
-    process = start_node({"IDP_ISSUER": idp.issuer, "CLIENT_ID": client["id"], "CLIENT_SECRET": client["secret"],
-                          "AUTH_SECRET": secrets.token_urlsafe(32), "PORT": str(port)}, log)
+    settings = readme.env_lines(readme.filled("authjs-env", endpoint=idp.endpoint, app=client,
+                                              secret=secrets.token_urlsafe(32)))  # the README's .env.local
+    process = start_node({**settings, "PORT": str(port)}, log)
     http = httpx.Client(base_url=url, follow_redirects=False, timeout=30)
     try:
         wait_for_ready(process, log)

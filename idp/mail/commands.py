@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -12,9 +13,10 @@ from idp import bootstrap, mail
 from idp.db import make_engine, make_sessionmaker
 from idp.errors import RequestError
 from idp.mail import TEMPLATE_TYPES, Message, SenderEnvironment, connectors
-from idp.mail.templates import check_recipient
+from idp.mail.templates import check_recipient, choose, code_warning
 from idp.settings import Settings
 
+log = logging.getLogger("idp.mail")
 # Logto's connector test ("Send" in the Console) sends this dummy code with the Generic template.
 TEST_CODE = "000000"
 
@@ -41,7 +43,7 @@ def add_commands(sub: Any) -> None:
     stub.add_argument("--port", type=int, required=True)
     stub.add_argument("--access-key-id", required=True)
     stub.add_argument("--access-key-secret", required=True)
-    stub.set_defaults(run=run_aliyun_stub)
+    stub.set_defaults(run=run_aliyun_stub, database=None)
 
 
 def run_set(settings: Settings, args: argparse.Namespace) -> int:
@@ -49,7 +51,15 @@ def run_set(settings: Settings, args: argparse.Namespace) -> int:
     bootstrap.prepare(settings)
     with bootstrap.session(settings) as tx:
         stored = connectors.set_active(tx, args.name, config)
+    warn_about_templates(stored["config"].get("templates"))
     return show(stored)
+
+
+def warn_about_templates(templates: Any) -> str | None:
+    warning = code_warning(templates)
+    if warning:
+        log.warning("Warning: %s.", warning)
+    return warning
 
 
 def run_get(settings: Settings, args: argparse.Namespace) -> int:
@@ -82,7 +92,13 @@ def run_test(settings: Settings, args: argparse.Namespace) -> int:
     except RequestError as error:
         print(json.dumps({"code": error.code, "message": error.message, "data": error.data}), file=sys.stderr)
         return 1
-    print(json.dumps({"sent": True, "connector": active["name"], "to": args.to, "type": args.type}))
+    result: dict[str, Any] = {"sent": True, "connector": active["name"], "to": args.to, "type": args.type}
+    templates = active["config"].get("templates")
+    if isinstance(templates, list) and templates:
+        warning = warn_about_templates([choose(templates, args.type)])
+        if warning:
+            result["warning"] = warning
+    print(json.dumps(result))
     return 0
 
 

@@ -11,12 +11,7 @@ from typing import Any
 from idp import identifiers
 from idp.mail import Message, SenderEnvironment
 from idp.models import OutboxMessage
-
-SUBJECTS = {
-    "SignIn": "Your sign-in verification code",
-    "Register": "Your registration verification code",
-    "ForgotPassword": "Your password reset verification code",
-}
+from idp.web import i18n
 
 
 class OutboxSender:
@@ -24,9 +19,13 @@ class OutboxSender:
         self.env = env
 
     def send(self, message: Message) -> None:
+        """Keep the message, written in its `locale` (the hosted pages' languages; else English)."""
         code = message.payload.get("code")
-        subject = SUBJECTS.get(message.type, "Your verification code")
-        content = f"Your verification code is {code}. The code will remain active for 10 minutes."
+        locale = message.payload.get("locale")
+        t = i18n.Translator(i18n.negotiate(locale if isinstance(locale, str) else None, None))
+        subject_key = f"email.subject.{message.type}"
+        subject = t(subject_key if t.lookup("text", subject_key) else "email.subject.Generic")
+        content = t("email.content", code=code, minutes=self.env.settings.verification_code_ttl // 60)
         with self.env.sessions.begin() as db:
             db.add(OutboxMessage(to=message.to, to_key=identifiers.email_key(message.to), type=message.type,
                                  subject=subject, content=content, code=code, created_at=self.env.now()))

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from idp.mail import SendError
+from idp.mail import TEMPLATE_TYPES, SendError
 from idp.mail.connectors import invalid_config
 
 REQUIRED_USAGE_TYPES = ("Register", "SignIn", "ForgotPassword", "Generic")
@@ -90,7 +90,26 @@ def check_templates(templates: Any) -> list[dict[str, str]]:
         for key in ("usageType", "subject", "content"):
             if not isinstance(template, dict) or not isinstance(template.get(key), str):
                 raise invalid_config(f"templates.{index}.{key}: Expected string")
+        if template["usageType"] not in TEMPLATE_TYPES:
+            raise invalid_config(f"templates.{index}.usageType: unknown usage type {template['usageType']!r}; "
+                                 f"expected one of {', '.join(TEMPLATE_TYPES)}")
     missing = missing_usage_types(templates)
     if missing:
         raise invalid_config(f"Template with UsageType ({', '.join(missing)}) should be provided!")
     return [{key: template[key] for key in ("usageType", "subject", "content")} for template in templates]
+
+
+def has_code(template: dict[str, Any]) -> bool:
+    return any(match.group(1) == "code" for match in PLACEHOLDER.finditer(template.get("content", "")))
+
+
+def code_warning(templates: Any) -> str | None:
+    """A warning when some templates' content has no `{{code}}`: their messages would not carry the code."""
+    if not isinstance(templates, list):
+        return None
+    without = [template.get("usageType") for template in templates if isinstance(template, dict)
+               and not has_code(template)]
+    if not without:
+        return None
+    return (f"the email template content for {', '.join(map(str, without))} has no {{{{code}}}} placeholder: "
+            "those messages will not contain the verification code")

@@ -9,6 +9,7 @@ as Logto does.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,13 @@ from idp.errors import invalid_input, not_found
 from idp import identifiers
 from idp.mail import EmailSender, Message, delivery
 from idp.mail import connectors as mail_connectors
+from idp.mail.templates import code_warning
 from idp.management import fields
-from idp.management.call import Call
+from idp.management.call import Call, Reply
 from idp.management.fields import MISSING
 from idp.services import Context
 
+log = logging.getLogger("idp.management")
 FACTORY_IDS = {"aliyun-dm": "aliyun-direct-mail", "smtp": "simple-mail-transfer-protocol", "http": "http-email"}
 SENDER_NAMES = {factory: name for name, factory in FACTORY_IDS.items()}
 DISPLAY_NAMES = {"aliyun-dm": "Aliyun Direct Mail", "smtp": "SMTP", "http": "HTTP email",
@@ -36,20 +39,29 @@ def get_connector(ctx: Context, call: Call) -> dict[str, Any]:
     return to_json(find(ctx, call))
 
 
-def create_connector(ctx: Context, call: Call) -> dict[str, Any]:
+def create_connector(ctx: Context, call: Call) -> Reply:
     connector_id = fields.text(call.body, "connectorId", required=True, max_length=128)
     config = fields.json_object(call.body, "config")
     check_extras(call.body)
-    return to_json(activate(ctx, SENDER_NAMES.get(connector_id, connector_id), {} if config is MISSING else config))
+    return saved(activate(ctx, SENDER_NAMES.get(connector_id, connector_id), {} if config is MISSING else config))
 
 
-def update_connector(ctx: Context, call: Call) -> dict[str, Any]:
+def update_connector(ctx: Context, call: Call) -> Reply:
     active = find(ctx, call)
     config = fields.json_object(call.body, "config")
     check_extras(call.body)
     if config is MISSING:
-        return to_json(active)
-    return to_json(activate(ctx, active["name"], unmask(config, active["config"])))
+        return Reply(to_json(active))
+    return saved(activate(ctx, active["name"], unmask(config, active["config"])))
+
+
+def saved(stored: dict[str, Any]) -> Reply:
+    """The stored connector; templates without `{{code}}` add a `Warning` header (and a log line)."""
+    warning = code_warning(stored["config"].get("templates"))
+    if warning is None:
+        return Reply(to_json(stored))
+    log.warning("Warning: %s.", warning)
+    return Reply(to_json(stored), headers={"Warning": f'299 idp "{warning}"'})
 
 
 def activate(ctx: Context, name: str, config: dict[str, Any]) -> dict[str, Any]:

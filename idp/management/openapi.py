@@ -51,5 +51,6 @@ def tags() -> list[dict[str, str]]:
     return [
         *[{"name": name, "description": "Management API (bearer token)."} for name in names],
         {"name": openapi_experience.TAG, "description": openapi_experience.TAG_DESCRIPTION},
+        {"name": "Status", "description": "Whether idp is up (no token needed)."},
         {"name": "Development", "description": "Only in development mode."},
     ]

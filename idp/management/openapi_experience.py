@@ -94,6 +94,7 @@ def dev_paths() -> dict[str, Any]:
         "listOutbox", "Messages kept by the development outbox", "Development",
         {200: ok("Newest first, at most 100.", array(ref("OutboxMessage")))}, (400, 404), secured=False,
         params=(query("to", {"type": "string"}, "Only messages to this address (any case)."),
-                query("wait", {"type": "number"}, "Wait up to this many seconds (at most 60) for the next "
-                      "message to `to`; answers the new messages only.")),
+                query("after", {"type": "integer", "minimum": 0}, "Only messages newer than this message id."),
+                query("wait", {"type": "number"}, "Answer as soon as a matching message exists, waiting up to "
+                      "this many seconds (at most 60) for one.")),
         description="Only in development mode (IDP_DEV); 404 otherwise.")}}

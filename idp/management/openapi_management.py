@@ -183,5 +183,10 @@ def settings() -> dict[str, Any]:
     }
 
 
+def status() -> dict[str, Any]:
+    return {"/api/status": {"get": operation("getStatus", "Health check", "Status", {204: ok("idp is up.")}, (),
+                                             secured=False)}}
+
+
 def paths() -> dict[str, Any]:
-    return {**applications(), **roles(), **users(), **resources(), **settings()}
+    return {**applications(), **roles(), **users(), **resources(), **settings(), **status()}

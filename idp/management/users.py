@@ -7,7 +7,10 @@ their sessions and revokes their grants; deleting one removes them through the c
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from idp import security
 from idp.errors import RequestError, not_found
@@ -27,7 +30,11 @@ def list_users(ctx: Context, call: Call) -> Reply:
 
 
 def create_user(ctx: Context, call: Call) -> dict[str, Any]:
-    body = call.body
+    return given.to_json(new_user(ctx.db, ctx.now, call.body))
+
+
+def new_user(db: Session, now: datetime, body: dict[str, Any]) -> User:
+    """A user from a `POST /api/users` body; `idp user create` goes through here too (one set of rules)."""
     given.refuse_phone(body)
     username, email = given.username(body), given.email(body)
     name, avatar = given.name(body), given.avatar(body)
@@ -37,12 +44,12 @@ def create_user(ctx: Context, call: Call) -> dict[str, Any]:
         raise RequestError("user.password_and_digest", "You cannot set both plain text password and "
                            "password digest.", 400)
     user = users.create(
-        ctx.db, now=ctx.now, email=optional(email), username=optional(username), password=optional(password),
+        db, now=now, email=optional(email), username=optional(username), password=optional(password),
         password_hash=optional(digest), name=optional(name), profile=optional(profile),
         custom_data=optional(custom_data),
     )
     user.avatar = optional(avatar)
-    return given.to_json(user)
+    return user
 
 
 def get_user(ctx: Context, call: Call) -> dict[str, Any]:

@@ -23,9 +23,23 @@ from idp.oidc import hints, userinfo
 from idp.oidc.requests import IdpRequest
 from idp.services import Context, services
 from idp.store import configs
+from idp.web import i18n
 from idp.web.responses import page
 
 STATE_COOKIE = "_demo_state"
+LOCALE_COOKIE = "_demo_locale"
+
+
+def translator(request: Request) -> i18n.Translator:
+    """The demo's language: `?ui_locales=` (kept in a cookie for the way back), else the browser's.
+    The sign-in request carries it as `ui_locales`, so idp's pages and emails follow it."""
+    chosen = request.query_params.get("ui_locales") or request.cookies.get(LOCALE_COOKIE)
+    return i18n.Translator(i18n.negotiate(chosen, request.headers.get("accept-language")))
+
+
+def show(request: Request, status: int = 200, **values: Any) -> Response:
+    t = translator(request)
+    return page(request, "demo.html", status=status, t=t, lang=t.locale, **values)
 
 
 def derived(ctx: Context, purpose: str, state: str) -> str:
@@ -40,27 +54,30 @@ def demo_client(ctx: Context) -> dict[str, str]:
 
 
 async def home(request: Request) -> Response:
-    return page(request, "demo.html")
+    return show(request)
 
 
 async def sign_in(request: Request) -> Response:
     state = secrets.token_urlsafe(16)
+    locale = translator(request).locale
 
     def authorization_url(ctx: Context) -> str:
         verifier = derived(ctx, "verifier", state)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         params = {"client_id": demo_client(ctx)["id"], "redirect_uri": callback_uri(ctx), "response_type": "code",
                   "scope": "openid profile email offline_access custom_data", "prompt": "consent", "state": state,
-                  "nonce": derived(ctx, "nonce", state), "code_challenge": challenge, "code_challenge_method": "S256"}
+                  "nonce": derived(ctx, "nonce", state), "code_challenge": challenge, "code_challenge_method": "S256",
+                  "ui_locales": locale}
         return f"{ctx.settings.issuer}/auth?{urlencode(params)}"
 
     try:
         url = await services(request).call(authorization_url)
     except RequestError as error:
-        return page(request, "demo.html", status=error.status, error=error.message)
+        return show(request, status=error.status, error=error.message)
     response = RedirectResponse(url, status_code=303)
-    response.set_cookie(STATE_COOKIE, state, httponly=True, samesite="lax", path="/demo-app",
-                        secure=services(request).settings.secure_cookies)
+    for name, value in ((STATE_COOKIE, state), (LOCALE_COOKIE, locale)):
+        response.set_cookie(name, value, httponly=True, samesite="lax", path="/demo-app",
+                            secure=services(request).settings.secure_cookies)
     return response
 
 
@@ -72,14 +89,14 @@ async def callback(request: Request) -> Response:
     params = request.query_params
     state = request.cookies.get(STATE_COOKIE)
     if "error" in params:
-        return page(request, "demo.html", status=400, error=f"{params['error']}: {params.get('error_description', '')}")
+        return show(request, status=400, error=f"{params['error']}: {params.get('error_description', '')}")
     if not state or params.get("state") != state or params.get("iss") != services(request).settings.issuer:
-        return page(request, "demo.html", status=400, error="The sign-in response does not belong to this browser.")
+        return show(request, status=400, error="The sign-in response does not belong to this browser.")
     try:
         result = await services(request).call(finish, params.get("code", ""), state)
     except RequestError as error:
-        return page(request, "demo.html", status=error.status, error=error.message)
-    response = page(request, "demo.html", **result)
+        return show(request, status=error.status, error=error.message)
+    response = show(request, **result)
     response.delete_cookie(STATE_COOKIE, path="/demo-app")
     return response
 

@@ -30,10 +30,6 @@ def messages(ctx: Context, to_key: str | None, after_id: int = 0) -> list[dict]:
     ]
 
 
-def newest_id(ctx: Context) -> int:
-    return ctx.db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
-
-
 def dev_only(handler):
     """Answer 404 unless development mode is on."""
 
@@ -60,24 +56,16 @@ def json_step(step, status: int = 200):
 
 
 async def outbox(request: Request) -> Response:
-    """Messages newest first; `?to=` filters; `?wait=S` waits up to S seconds for the next one to `to`."""
+    """Messages newest first. `?to=` filters by recipient; `?after=ID` keeps messages newer than
+    message ID; `?wait=S` answers as soon as one such message exists, waiting up to S seconds."""
     svc = services(request)
-    to = request.query_params.get("to")
     try:
+        to = request.query_params.get("to")
         to_key = identifiers.email_key(to) if to else None
+        after = whole_number(request.query_params.get("after", "0"), "after")
+        seconds = min(wait_seconds(request.query_params.get("wait", "0")), MAX_WAIT)
     except RequestError as error:
         return error.response()
-    wait = request.query_params.get("wait")
-    if wait is None:
-        return JSONResponse(await svc.read(messages, to_key))
-    try:
-        seconds = float(wait)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):  # also refuses nan
-        return RequestError("guard.invalid_input", "wait must be a number of seconds.").response()
-    seconds = min(seconds, MAX_WAIT)
-    after = await svc.call(newest_id)
     deadline = time.monotonic() + seconds
     while True:
         found = await svc.read(messages, to_key, after)
@@ -86,11 +74,27 @@ async def outbox(request: Request) -> Response:
         await asyncio.sleep(0.05)
 
 
+def whole_number(value: str, name: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise RequestError("guard.invalid_input", f"{name} must be a message id (a whole number).")
+    return int(value)
+
+
+def wait_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):  # also refuses nan
+        raise RequestError("guard.invalid_input", "wait must be a number of seconds.")
+    return seconds
+
+
 ROUTES = [
     ("/api/dev/outbox", ["GET"], dev_only(outbox)),
     ("/api/dev/clock", ["GET"], json_step(lambda ctx, body: devtools.clock(ctx))),
     ("/api/dev/clock", ["POST"], json_step(devtools.advance_clock)),
-    ("/api/dev/reset", ["POST"], json_step(lambda ctx, body: devtools.reset(ctx))),
+    ("/api/dev/reset", ["POST"], json_step(lambda ctx, body: devtools.reset(ctx.db))),
     ("/api/dev/fixed-codes", ["GET"], json_step(lambda ctx, body: devtools.fixed_codes(ctx))),
     ("/api/dev/fixed-codes", ["PUT"], json_step(devtools.set_fixed_codes)),
     ("/api/dev/keys/rotate", ["POST"], json_step(devtools.rotate_keys)),

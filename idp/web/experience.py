@@ -102,7 +102,8 @@ async def send_code(request: Request) -> Response:
     try:
         body = await read_json(request)
         sent = await steps.send_code(services(request), request.cookies.get("_interaction"), lambda ctx, it: (
-            codes.request_code(ctx, it, body.get("identifier"), body.get("interactionEvent"))))
+            codes.request_code(ctx, it, body.get("identifier"), body.get("interactionEvent"))),
+            request.headers.get("accept-language"))
     except RequestError as error:
         return error.response()
     return JSONResponse({"verificationId": sent.verification_id})

@@ -132,6 +132,11 @@ async def test_connector(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def status(request: Request) -> Response:
+    """`GET /api/status`: 204 while idp is up, as Logto answers (no token needed)."""
+    return Response(status_code=204)
+
+
 async def swagger(request: Request) -> Response:
     return JSONResponse(openapi.document(services(request).settings.endpoint))
 
@@ -187,6 +192,7 @@ def dispatch(handlers: dict[str, Callable[[Request], Any]]) -> Callable[[Request
 
 def build_routes() -> list[Route]:
     by_path: dict[str, dict[str, Callable[[Request], Any]]] = {
+        "/api/status": {"GET": status},
         "/api/swagger.json": {"GET": swagger},
         "/api/verification-codes": {"POST": request_code},
         "/api/connectors/{factoryId}/test": {"POST": test_connector},

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import logging
 from typing import Any
+from urllib.parse import unquote_plus
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from idp import keys
+from idp import keys, logs
 from idp.oidc import authorization, discovery, userinfo
 from idp.oidc.requests import IdpRequest, read
 from idp.services import Context, services
 from idp.web.responses import outcome
 
+log = logging.getLogger("idp.oidc")
 JWKS_CACHE = "no-cache, max-age=0, must-revalidate"
 MAX_BODY = 56 * 1024
 
@@ -53,8 +59,31 @@ async def token(request: Request) -> Response:
         return oauth_error("invalid_request", "The request is too large.", 413)
     oauth_request = await read_body(request)
     if oauth_request.duplicated():
-        return oauth_error("invalid_request", "Parameters must not be repeated.")
-    return await services(request).call(lambda ctx: ctx.services.oauth.create_token_response(oauth_request))
+        response: Response = oauth_error("invalid_request", "Parameters must not be repeated.")
+    else:
+        response = await services(request).call(lambda ctx: ctx.services.oauth.create_token_response(oauth_request))
+    if response.status_code >= 400:
+        logs.event(log, "token request refused", client_id=claimed_client_id(oauth_request),
+                   grant_type=oauth_request.form.get("grant_type"), error=error_code(response))
+    return response
+
+
+def claimed_client_id(oauth_request: IdpRequest) -> str | None:
+    """The client id the request names (Basic user name or `client_id`), for the log only: never the secret."""
+    scheme, _, value = oauth_request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            return unquote_plus(base64.b64decode(value.strip(), validate=True).decode().partition(":")[0])
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return oauth_request.form.get("client_id")
+
+
+def error_code(response: Response) -> str | None:
+    try:
+        return json.loads(bytes(response.body)).get("error")
+    except (ValueError, AttributeError):
+        return None
 
 
 async def revocation(request: Request) -> Response:

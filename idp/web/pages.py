@@ -202,7 +202,7 @@ async def send_first_code(visit: Visit) -> Response:
         return codes.request_code(ctx, interaction, identifier, event)
 
     try:
-        sent = await steps.send_code(visit.svc, visit.cookie, create)
+        sent = await steps.send_code(visit.svc, visit.cookie, create, visit.request.headers.get("accept-language"))
     except RequestError as error:
         return entry(visit, error)
     return visit.redirect(f"/{visit.section}/code", v=sent.verification_id)
@@ -276,7 +276,7 @@ async def resend(visit: Visit) -> Response:
         return codes.request_code(ctx, interaction, record["identifier"], record.get("event"))
 
     try:
-        sent = await steps.send_code(visit.svc, visit.cookie, create)
+        sent = await steps.send_code(visit.svc, visit.cookie, create, visit.request.headers.get("accept-language"))
     except RequestError as error:
         return await show_code(visit, verification_id, error)
     return visit.redirect(f"/{visit.section}/code", v=sent.verification_id, resent="1")

@@ -1,5 +1,6 @@
 // An Express app signing in with Auth.js v5 and its built-in Logto provider, pointed at idp.
-// Settings: IDP_ISSUER, CLIENT_ID, CLIENT_SECRET, AUTH_SECRET, PORT. Prints READY when listening.
+// Settings: the README's (AUTH_SECRET, AUTH_LOGTO_ISSUER, AUTH_LOGTO_ID, AUTH_LOGTO_SECRET, which
+// Auth.js reads itself) and PORT. Prints READY when listening.
 import express from "express";
 import { ExpressAuth, getSession } from "@auth/express";
 import Logto from "@auth/express/providers/logto";
@@ -16,9 +17,7 @@ const secret = env("AUTH_SECRET");
 const authConfig = {
   secret,
   trustHost: true,
-  providers: [
-    Logto({ issuer: env("IDP_ISSUER"), clientId: env("CLIENT_ID"), clientSecret: env("CLIENT_SECRET") }),
-  ],
+  providers: [Logto],
   callbacks: {
     // `account` and `profile` (the ID token's claims) are only present right after sign-in.
     jwt({ token, account, profile }) {
@@ -37,7 +36,7 @@ const authConfig = {
 async function userinfo(req, res) {
   if (!(await getSession(req, authConfig))) return res.status(401).json({ error: "not signed in" });
   const { accessToken } = await getToken({ req, secret });
-  const { userinfo_endpoint } = await fetch(`${env("IDP_ISSUER")}/.well-known/openid-configuration`)
+  const { userinfo_endpoint } = await fetch(`${env("AUTH_LOGTO_ISSUER")}/.well-known/openid-configuration`)
     .then((response) => response.json());
   const response = await fetch(userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}` } });
   res.status(response.status).json(await response.json());
