@@ -6,6 +6,7 @@ one place whichever face a person uses.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -21,6 +22,8 @@ from idp.models import Interaction
 from idp.services import Context, Services
 from idp.store import interactions
 from idp.web import i18n
+
+log = logging.getLogger("idp.experience")
 
 
 def interaction(ctx: Context, cookie: str | None) -> Interaction:
