@@ -115,6 +115,6 @@ def test_a_variable_gone_when_sending_is_an_invalid_config(server, hook, tmp_pat
     tested = subprocess.run([sys.executable, "-m", "idp", "connector", "test", "--to", "a@example.test"],
                             env=environment, capture_output=True, text=True, timeout=60)
     assert tested.returncode == 1
-    assert json.loads(tested.stderr) == {
+    assert json.loads(tested.stderr.splitlines()[-1]) == {  # after the line naming the database
         "code": "connector.invalid_config",
         "message": "authorization: the environment variable IDP_TEST_HOOK_TOKEN is not set", "data": {}}
