@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from idp.testing import complete_sign_in
 from tests.browser import Browser, pkce_pair
 from tests.server import Server
 
@@ -68,16 +69,7 @@ def authorize(browser: Browser, params, method: str = "GET") -> httpx.Response:
 
 def resume_url(browser: Browser, user: dict) -> str:
     """On the sign-in step of a pending request: sign in through the Experience API; the URL to resume at."""
-    assert browser.experience("PUT", "", {"interactionEvent": "SignIn"}).status_code == 204
-    verified = browser.experience("POST", "/verification/password",
-                                  {"identifier": {"type": "email", "value": user["email"]},
-                                   "password": user["password"]})
-    assert verified.status_code == 200, verified.text
-    identified = browser.experience("POST", "/identification", {"verificationId": verified.json()["verificationId"]})
-    assert identified.status_code == 204, identified.text
-    submitted = browser.experience("POST", "/submit")
-    assert submitted.status_code == 200, submitted.text
-    return submitted.json()["redirectTo"]
+    return complete_sign_in(browser.http, user["email"], user["password"])
 
 
 def finish_sign_in(browser: Browser, user: dict) -> str:
