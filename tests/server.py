@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from idp.db import make_engine, make_sessionmaker
+from idp import security
 from idp.store import apps, users
 from idp.testing import IdpServer, free_port
 
@@ -84,5 +86,13 @@ class Server(IdpServer):
 
     def make_user(self, email: str, password: str | None = "Correct-Horse-9", **extra: Any) -> dict[str, Any]:
         with self.db() as tx:
-            user = users.create(tx, now=datetime.now(timezone.utc), email=email, password=password, **extra)
+            user = users.create(tx, now=datetime.now(timezone.utc), email=email,
+                                password_hash=password_hash(password) if password else None, **extra)
             return {**users.to_json(user), "password": password, "email": email}
+
+
+@cache
+def password_hash(password: str) -> str:
+    """idp's hash of `password`, computed once per password: argon2 is slow on purpose, and most
+    test users share one password."""
+    return security.hash_password(password)
