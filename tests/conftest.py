@@ -1,14 +1,19 @@
-"""Fixtures: a real idp server per database backend, fresh browsers, apps and users."""
+"""Fixtures: a real idp server per database backend, fresh browsers, apps and users, the
+development clock and the Management API."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.aliyun import AliyunStub, running_stub
 from tests.browser import Browser, new_email
+from tests.management import management_api
 from tests.server import Server, reset_postgres
 
 pytest_plugins = ["pytester"]
@@ -17,7 +22,7 @@ POSTGRES_URL = os.environ.get("IDP_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-def database_url(backend: str, folder) -> str:
+def database_url(backend: str, folder: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{folder}/idp.db"
     assert POSTGRES_URL
@@ -46,11 +51,24 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def idp(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The shared development-mode server of `backend`, with the demo application `idp serve` creates."""
     folder = tmp_path_factory.mktemp(f"idp-{backend}")
     server = Server(database_url=database_url(backend, folder), data_dir=folder, extra_env={"IDP_DEV": "1"})
-    server.start()
+    server.start(demo=True)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def travel(idp: Server) -> Iterator[Callable[[float], dict[str, Any]]]:
+    """Move the server's time forward by some seconds (every process on its database); real time
+    again after the test. Returns the server's clock: `{"now": ISO time, "offset": seconds}`."""
+
+    def advance(seconds: float) -> dict[str, Any]:
+        return idp.dev("POST", "clock", {"advance": seconds})
+
+    yield advance
+    idp.dev("POST", "clock", {"offset": 0})
 
 
 @pytest.fixture
@@ -80,3 +98,10 @@ def user(idp: Server, email: str) -> dict:
 @pytest.fixture
 def app(idp: Server) -> dict:
     return idp.make_app(post_logout_redirect_uris=["https://rp.example.test/logged-out"])
+
+
+@pytest.fixture
+def api(idp: Server) -> Iterator[httpx.Client]:
+    """A Management API client with a valid management token (see tests/management.py)."""
+    with management_api(idp) as client:
+        yield client

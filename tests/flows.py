@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,10 @@ def client_post(idp: Server, app: dict, path: str, form: dict[str, Any]) -> http
     if app.get("secret"):
         return httpx.post(f"{idp.issuer}/{path}", data=form, auth=(app["id"], app["secret"]))
     return httpx.post(f"{idp.issuer}/{path}", data={"client_id": app["id"], **form})
+
+
+def client_credentials(idp: Server, app: dict, **form: str) -> httpx.Response:
+    return client_post(idp, app, "token", {"grant_type": "client_credentials", **form})
 
 
 def exchange(idp: Server, app: dict, callback: Callback, **form: Any) -> httpx.Response:
@@ -159,29 +163,51 @@ def is_signed_in(browser: Browser, app: dict) -> bool:
     return "code" in params
 
 
+@dataclass
+class Form:
+    """One form of a page: where it posts, its own attributes, its fields (name → value) and its
+    submit buttons (name, value)."""
+
+    action: str
+    attributes: dict[str, str]
+    fields: dict[str, str] = field(default_factory=dict)
+    buttons: list[tuple[str | None, str | None]] = field(default_factory=list)
+
+
 class FormReader(HTMLParser):
-    """The action and fields of the first form on a page."""
+    """Every form of a page, in order, with the fields and buttons inside it."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.action: str | None = None
-        self.attributes: dict[str, str | None] = {}
-        self.fields: dict[str, str] = {}
+        self.forms: list[Form] = []
+        self.inside = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = values.get("action")
-            self.attributes = values
-        elif tag == "input" and values.get("name"):
-            self.fields[values["name"] or ""] = values.get("value") or ""
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(values.get("action", ""), values))
+            self.inside = True
+        elif self.inside and tag == "input" and values.get("name"):
+            self.forms[-1].fields[values["name"]] = values.get("value", "")
+        elif self.inside and tag == "button":
+            self.forms[-1].buttons.append((values.get("name"), values.get("value")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
 
 
-def read_form(html: str) -> FormReader:
+def read_forms(html: str) -> list[Form]:
     reader = FormReader()
     reader.feed(html)
-    assert reader.action, html[:500]
-    return reader
+    return reader.forms
+
+
+def read_form(html: str) -> Form:
+    """The first form of a page (it must have one, with an action)."""
+    forms = read_forms(html)
+    assert forms and forms[0].action, html[:500]
+    return forms[0]
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import pytest
 from tests.flows import (
     OFFLINE,
     assert_token_error,
+    client_credentials,
     client_post,
     exchange,
     introspect,
@@ -36,10 +37,6 @@ def m2m(idp) -> dict:
 def resource(idp) -> dict:
     indicator = f"https://{secrets.token_hex(4)}.api.example.test"
     return idp.cli("resource", "create", "--indicator", indicator, "--access-token-ttl", "1800")
-
-
-def client_credentials(idp, app: dict, **form: str) -> httpx.Response:
-    return client_post(idp, app, "token", {"grant_type": "client_credentials", **form})
 
 
 def test_m2m_app_gets_an_opaque_access_token(idp, m2m):

@@ -1,13 +1,8 @@
-"""Management API protection: Logto's bearer JWT for the management resource, scope `all`.
-
-Also home of `management_api(idp)`, the authenticated client the other Management API tests use.
-"""
+"""Management API protection: Logto's bearer JWT for the management resource, scope `all`."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -16,71 +11,13 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from idp.experience import config
 from idp.keys import KeyRing
-from idp.mail import connectors
 from idp.management.auth import MANAGEMENT_API, ensure_management_resource
 from idp.store import apps, resources
 from tests.browser import Browser
-from tests.flows import exchange, sign_in
+from tests.flows import client_credentials, exchange, sign_in
+from tests.management import assert_error, management_client
 from tests.server import Server
-
-_clients: dict[str, tuple[dict[str, Any], str]] = {}
-
-
-def client_credentials(idp: Server, app: dict[str, Any], **form: str) -> httpx.Response:
-    return httpx.post(f"{idp.issuer}/token", auth=(app["id"], app["secret"]),
-                      data={"grant_type": "client_credentials", **form})
-
-
-def management_client(idp: Server) -> tuple[dict[str, Any], str]:
-    """A machine-to-machine app and its management token (one per server, reused)."""
-    if idp.endpoint not in _clients:
-        with idp.db() as tx:
-            ensure_management_resource(tx)
-        app = idp.make_app(type="m2m", redirect_uris=[], name="Management test client")
-        response = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all")
-        assert response.status_code == 200, response.text
-        _clients[idp.endpoint] = app, response.json()["access_token"]
-    return _clients[idp.endpoint]
-
-
-def management_token(idp: Server) -> str:
-    return management_client(idp)[1]
-
-
-@contextmanager
-def settings_restored(idp: Server) -> Iterator[None]:
-    """Put back the server-wide settings (sign-in experience, email connector) a test changes."""
-    with idp.db() as tx:
-        experience, connector = config.load(tx), connectors.get_active(tx)
-    try:
-        yield
-    finally:
-        with idp.db() as tx:
-            config.save(tx, experience)
-            if connector:
-                connectors.set_active(tx, connector["name"], connector["config"])
-            else:
-                connectors.remove(tx)
-
-
-def management_api(idp: Server) -> httpx.Client:
-    return httpx.Client(base_url=idp.endpoint, timeout=30,
-                        headers={"Authorization": f"Bearer {management_token(idp)}"})
-
-
-@pytest.fixture
-def api(idp: Server) -> httpx.Client:
-    with management_api(idp) as client:
-        yield client
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code and isinstance(body["message"], str), body
-    return body
 
 
 def forged(idp: Server, **changes: Any) -> str:

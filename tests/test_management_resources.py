@@ -7,13 +7,7 @@ import secrets
 import pytest
 
 from idp.management.auth import MANAGEMENT_API
-from tests.test_management_auth import assert_error, client_credentials, management_api
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
+from tests.management import assert_error, client_credentials, management_api
 
 
 def create(api, **body):

@@ -8,13 +8,7 @@ import pytest
 
 from idp.mail import connectors
 from tests.browser import Browser
-from tests.test_management_auth import assert_error, management_api, settings_restored
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
+from tests.management import assert_error, management_api, settings_restored
 
 
 HTTP_CONFIG = {"endpoint": "https://mail.example.test/send", "authorization": "Bearer very-secret"}

@@ -10,15 +10,9 @@ from argon2.low_level import Type
 
 from tests.browser import Browser, new_email
 from tests.flows import is_signed_in, refresh, sign_in, tokens_for, userinfo
-from tests.test_management_auth import assert_error, management_api
+from tests.management import assert_error, management_api
 
 pytestmark = pytest.mark.both_databases
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
 
 
 def create(api, **body):

@@ -7,14 +7,8 @@ import pytest
 
 from idp.mail import connectors
 from tests.server import free_port
-from tests.test_management_auth import assert_error, management_api
+from tests.management import assert_error, management_api
 from tests.browser import new_email
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
 
 
 def send(api, email: str):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -17,28 +16,10 @@ from idp.models import VerificationCode
 from idp.store import users
 from idp.web import i18n, pages
 from tests.browser import Browser, new_email, query
-from tests.flows import redeem, userinfo
+from tests.flows import Form, read_forms, redeem, userinfo
 from tests.server import Server
 
 NEW_PASSWORD = "Tall-Ladder-42"
-
-
-class Forms(HTMLParser):
-    """Every form of a page: its action, its fields (name → value) and its submit buttons."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append({"action": values.get("action", ""), "fields": {}, "buttons": []})
-        elif tag == "input" and self.forms and "name" in values:
-            self.forms[-1]["fields"][values["name"]] = values.get("value", "")
-        elif tag == "button" and self.forms:
-            self.forms[-1]["buttons"].append((values.get("name"), values.get("value")))
 
 
 class Page:
@@ -62,8 +43,8 @@ class Page:
         assert self.response.is_redirect, (self.status, self.text[:500])
         return self.response.headers["location"]
 
-    def form(self, action: str) -> dict[str, Any]:
-        found = [form for form in Forms(self.text).forms if form["action"].endswith(action)]
+    def form(self, action: str) -> Form:
+        found = [form for form in read_forms(self.text) if form.action.endswith(action)]
         assert found, f"no form posting to {action} on {self.path}: {self.text[:800]}"
         return found[0]
 
@@ -100,8 +81,8 @@ class Visitor:
     def submit(self, page: Page, action: str, **fields: str) -> Page:
         """Post the form of `page` whose action ends with `action`, with its hidden fields."""
         form = page.form(action)
-        data = {**form["fields"], **fields}
-        return Page(self.browser.follow(form["action"], "POST", data=data))
+        data = {**form.fields, **fields}
+        return Page(self.browser.follow(form.action, "POST", data=data))
 
     def post(self, path: str, data: dict[str, str]) -> Page:
         return Page(self.browser.follow(f"{self.idp.endpoint}{path}", "POST", data=data))
@@ -155,8 +136,8 @@ def test_sign_in_starts_with_the_email_and_offers_a_code_first(visitor):
     page = visitor.open(login_hint="hint@example.test")
     assert page.status == 200 and page.path == "/sign-in" and page.lang == "en"
     form = page.form("/sign-in")
-    assert form["fields"]["email"] == "hint@example.test" and form["fields"]["csrf"]
-    assert form["buttons"] == [("method", "code"), ("method", "password")]
+    assert form.fields["email"] == "hint@example.test" and form.fields["csrf"]
+    assert form.buttons == [("method", "code"), ("method", "password")]
     assert 'href="http://127.0.0.1' in page.text and "/register\"" in page.text and "/forgot-password\"" in page.text
 
 
@@ -201,7 +182,7 @@ def test_every_form_post_needs_the_token(visitor, path):
 def test_the_csrf_token_of_another_interaction_is_refused(idp, app, visitor, user):
     other = Visitor(idp, app)
     try:
-        foreign = other.open().form("/sign-in")["fields"]["csrf"]
+        foreign = other.open().form("/sign-in").fields["csrf"]
     finally:
         other.close()
     visitor.open()
@@ -211,8 +192,8 @@ def test_the_csrf_token_of_another_interaction_is_refused(idp, app, visitor, use
 
 def test_every_form_on_the_way_carries_the_token(idp, visitor, user):
     page = code_page(idp, visitor, user["email"])
-    for form in Forms(page.text).forms:
-        assert form["fields"].get("csrf"), form
+    for form in read_forms(page.text):
+        assert form.fields.get("csrf"), form
 
 
 # --- languages ---------------------------------------------------------------------------------------
@@ -262,7 +243,7 @@ def test_sign_in_by_code_without_javascript(idp, app, visitor, user):
 def test_sign_in_by_password_without_javascript(idp, app, visitor, user):
     page = visitor.open()
     password_page = visitor.submit(page, "/sign-in", email=user["email"], method="password")
-    assert password_page.status == 200 and password_page.form("/sign-in/password")["fields"]["email"] == user["email"]
+    assert password_page.status == 200 and password_page.form("/sign-in/password").fields["email"] == user["email"]
     assert idp.messages(user["email"]) == []
     done = visitor.submit(password_page, "/sign-in/password", password=user["password"])
     assert exchange(idp, app, lands_on_client(app, done))["sub"] == user["id"]
@@ -277,7 +258,7 @@ def test_one_form_with_email_and_password_still_signs_in(idp, app, visitor, user
 def test_switching_from_the_code_to_the_password(idp, app, visitor, user):
     page = code_page(idp, visitor, user["email"])
     switched = visitor.submit(page, "/sign-in", method="password")
-    assert switched.form("/sign-in/password")["fields"]["email"] == user["email"]
+    assert switched.form("/sign-in/password").fields["email"] == user["email"]
     lands_on_client(app, visitor.submit(switched, "/sign-in/password", password=user["password"]))
 
 
@@ -328,7 +309,7 @@ def test_sign_in_by_code_for_an_unknown_email_offers_to_create_the_account(idp, 
     offer = visitor.submit(page, "/sign-in/code", code=idp.last_code(email))
     assert offer.status == 200 and offer.path == "/sign-in/register" and email in offer.text
     optional = visitor.submit(offer, "/sign-in/register")
-    assert optional.path == "/register/password" and ("skip", "yes") in optional.form("/register/password")["buttons"]
+    assert optional.path == "/register/password" and ("skip", "yes") in optional.form("/register/password").buttons
     done = visitor.submit(optional, "/register/password", skip="yes")
     info = exchange(idp, app, lands_on_client(app, done))
     assert info["email"] == email and info["email_verified"] is True
@@ -380,7 +361,7 @@ def test_register_requires_the_password_when_the_sign_up_does(idp, app, visitor)
         email = new_email()
         page = register_code_page(visitor, email)
         password_page = visitor.submit(page, "/register/code", code=idp.last_code(email))
-        assert ("skip", "yes") not in password_page.form("/register/password")["buttons"]
+        assert ("skip", "yes") not in password_page.form("/register/password").buttons
         skipped = visitor.submit(password_page, "/register/password", skip="yes")
         assert skipped.status == 422 and skipped.error_code == "user.missing_profile"
         lands_on_client(app, visitor.submit(skipped, "/register/password", password=NEW_PASSWORD,
