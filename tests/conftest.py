@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from idp.mail import connectors
 from tests.aliyun import AliyunStub, running_stub
 from tests.browser import Browser, new_email
 from tests.management import management_api
-from tests.server import Server, reset_postgres
+from tests.server import Server, fresh_database_url, reset_postgres
 
 pytest_plugins = ["pytester"]
 
@@ -57,6 +58,26 @@ def idp(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     server.start(demo=True)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def production(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of `backend` out of development mode (IDP_DEV=0): no outbox and no development
+    controls, so it sends email only through a configured connector."""
+    folder = tmp_path_factory.mktemp(f"production-{backend}")
+    server = Server(database_url=fresh_database_url(backend, folder, "production"), data_dir=folder,
+                    extra_env={"IDP_DEV": "0"})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_sender(production: Server) -> Server:
+    """The production server, without an email connector."""
+    with production.db() as tx:
+        connectors.remove(tx)
+    return production
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -217,15 +216,3 @@ def open_browser(server: Server) -> Iterator[Browser]:
         yield browser
     finally:
         browser.close()
-
-
-@contextmanager
-def short_lived_server(folder: Path, **ttls: int) -> Iterator[Server]:
-    """A dedicated idp whose lifetimes (seconds) are short enough to watch things expire."""
-    env = {f"IDP_{name.upper()}": str(seconds) for name, seconds in ttls.items()}
-    server = Server(database_url=f"sqlite:///{folder}/idp.db", data_dir=folder, extra_env=env)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from idp.settings import Settings
 from idp.testing import complete_sign_in
 from tests.browser import Browser, pkce_pair
 from tests.server import Server
@@ -593,10 +595,10 @@ def test_prompt_login_refuses_a_wrong_password(idp, browser, app, user):
     assert submitted.status_code >= 400 and "redirectTo" not in submitted.text
 
 
-def test_prompt_login_advances_auth_time_and_rotates_the_session(idp, browser, app, user):
+def test_prompt_login_advances_auth_time_and_rotates_the_session(idp, browser, app, user, travel):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, prompt="login")["id_token"])
     old_cookie = browser.http.cookies["_session"]
-    time.sleep(1.1)
+    travel(1)
     second = id_claims(idp, signed_in_tokens(idp, browser, app, user, prompt="login")["id_token"])
     assert second["auth_time"] > first["auth_time"]
     assert second["sid"] != first["sid"] and browser.http.cookies["_session"] != old_cookie
@@ -605,18 +607,18 @@ def test_prompt_login_advances_auth_time_and_rotates_the_session(idp, browser, a
     assert_redirect_error(stale, idp, {"login_required"})
 
 
-def test_max_age_elapsed_requires_signing_in_again(idp, browser, app, user):
+def test_max_age_elapsed_requires_signing_in_again(idp, browser, app, user, travel):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, max_age="1")["id_token"])
-    time.sleep(1.1)
+    travel(2)
     response = authorize(browser, request_params(app, max_age="1"))
     assert response.status_code == 303 and response.headers["location"] == f"{idp.endpoint}/sign-in"
     code = callback_of(finish_sign_in(browser, user))["code"]
     assert id_claims(idp, exchange(idp, app, code)["id_token"])["auth_time"] > first["auth_time"]
 
 
-def test_max_age_elapsed_with_prompt_none_is_login_required(idp, browser, app, user):
+def test_max_age_elapsed_with_prompt_none_is_login_required(idp, browser, app, user, travel):
     sign_in(browser, user, request_params(app))
-    time.sleep(1.1)
+    travel(2)
     assert_redirect_error(authorize(browser, request_params(app, max_age="1", prompt="none")), idp,
                           {"login_required"})
 
@@ -757,26 +759,11 @@ def test_300_kb_posted_hint_is_refused(idp, browser, app, signed_in):
     assert "code=" not in response.headers.get("location", "")
 
 
-@pytest.fixture(scope="module")
-def short_id_tokens(idp: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A second process on the same database whose ID tokens live one second."""
-    folder = tmp_path_factory.mktemp("short-id-tokens")
-    server = Server(database_url=idp.database_url, data_dir=folder, extra_env={"IDP_ID_TOKEN_TTL": "1"})
-    server.start()
-    yield server
-    server.stop()
-
-
-def test_expired_hint_of_the_current_session_is_accepted(short_id_tokens, app, user):
-    browser = Browser(short_id_tokens.endpoint)
-    try:
-        hint = signed_in_tokens(short_id_tokens, browser, app, user)["id_token"]
-        time.sleep(2)
-        assert segments(hint)[1]["exp"] < time.time()
-        response = authorize(browser, request_params(app, prompt="none", id_token_hint=hint))
-        assert "code" in callback(response)
-    finally:
-        browser.close()
+def test_expired_hint_of_the_current_session_is_accepted(idp, browser, app, signed_in, travel):
+    now = travel(Settings.id_token_ttl + 1)["now"]
+    assert segments(signed_in)[1]["exp"] < datetime.fromisoformat(now).timestamp()
+    response = authorize(browser, request_params(app, prompt="none", id_token_hint=signed_in))
+    assert "code" in callback(response)
 
 
 # ---- AZ-18: offline_access -----------------------------------------------------------------
@@ -854,6 +841,7 @@ def test_finished_sign_in_cannot_be_resumed_by_another_browser(idp, browser, oth
     assert "code" in callback(browser.http.get(resume))
 
 
+@pytest.mark.both_databases
 def test_resume_url_gives_a_code_only_once(idp, browser, app, user):
     authorize(browser, request_params(app))
     resume = resume_url(browser, user)

@@ -10,13 +10,13 @@ import pytest
 from tests.browser import Browser, new_email, query
 from tests.flows import redeem
 
-pytestmark = pytest.mark.both_databases
 
 
 def userinfo(idp, tokens: dict) -> dict:
     return httpx.get(f"{idp.issuer}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
 
 
+@pytest.mark.both_databases
 def test_sign_in_by_code(idp, browser: Browser, app, user):
     callback = browser.sign_in_with_code(idp, browser.authorize_url(app["id"], app["redirect_uris"][0]), user["email"])
     assert userinfo(idp, redeem(idp, app, callback))["sub"] == user["id"]
@@ -31,6 +31,7 @@ def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, 
     assert message["to"] == stored and message["type"] == "SignIn" and len(message["code"]) == 6
 
 
+@pytest.mark.both_databases
 def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     email = new_email()
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
@@ -62,6 +63,7 @@ def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser
     assert "code" in query(callback)
 
 
+@pytest.mark.both_databases
 def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, user):
     signed_in = Browser(idp.endpoint)
     signed_in.sign_in_with_password(signed_in.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
@@ -107,6 +109,7 @@ class TestCodeErrors:
         assert answer.status_code == 200
         return answer.json()["verificationId"], idp.last_code(email)
 
+    @pytest.mark.both_databases
     def test_wrong_code_then_too_many_tries(self, idp, browser: Browser, app, user):
         verification_id, code = self.sent(idp, browser, app, user["email"])
         wrong = "000000" if code != "000000" else "111111"
@@ -116,6 +119,7 @@ class TestCodeErrors:
         answer = browser.verify_code(user["email"], verification_id, code)
         assert answer.status_code == 400 and answer.json()["code"] == "verification_code.exceed_max_try"
 
+    @pytest.mark.both_databases
     def test_a_code_is_used_once(self, idp, browser: Browser, app, user):
         verification_id, code = self.sent(idp, browser, app, user["email"])
         assert browser.verify_code(user["email"], verification_id, code).status_code == 200

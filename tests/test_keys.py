@@ -1,7 +1,7 @@
 """Signing keys: Logto's `kid`, `idp keys rotate` (DJ-05) and the RS256 option (DJ-03).
 
-Rotation changes what a whole server signs with, so those tests each get a server and a
-database of their own.
+Rotation changes what a whole server signs with, so these tests share a server and a database
+of their own (per backend), and each states what it expects relative to the keys it finds.
 """
 
 from __future__ import annotations
@@ -9,18 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from tests.browser import Browser, query
-from tests.server import Server
+from tests.server import Server, fresh_database_url
 
 pytestmark = pytest.mark.both_databases
 
@@ -34,34 +31,31 @@ def logto_kid(jwk: dict) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
 
-def own_database(backend: str, folder, name: str) -> str:
-    """An empty database for one server: a file, or a fresh PostgreSQL database beside the test one."""
-    if backend == "sqlite":
-        return f"sqlite:///{folder}/{name}.db"
-    base = make_url(os.environ["IDP_TEST_DATABASE_URL"])
-    database = f"{base.database}_{name}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return base.set(database=database).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def server(backend: str, tmp_path) -> Iterator[Server]:
-    instance = Server(database_url=own_database(backend, tmp_path, "keys"), data_dir=tmp_path)
+def own_server(backend: str, folder: Path, name: str) -> Iterator[Server]:
+    instance = Server(database_url=fresh_database_url(backend, folder, name), data_dir=folder)
     instance.start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose keys the rotation tests rotate; no RS256 application is ever registered on it."""
+    yield from own_server(backend, tmp_path_factory.mktemp(f"keys-{backend}"), "keys")
+
+
+@pytest.fixture(scope="module")
+def rsa_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on which the RS256 tests register RS256 applications."""
+    yield from own_server(backend, tmp_path_factory.mktemp(f"rsa-keys-{backend}"), "rsa_keys")
 
 
 def jwks(server: Server) -> list[dict]:
     return httpx.get(f"{server.issuer}/jwks").json()["keys"]
 
 
-def kids(server: Server) -> set[str]:
-    return {key["kid"] for key in jwks(server)}
+def kids(server: Server, kty: str = "EC") -> set[str]:
+    return {key["kid"] for key in jwks(server) if key["kty"] == kty}
 
 
 def header(token: str) -> dict:
@@ -112,7 +106,7 @@ def test_id_token_kid_names_a_published_key(idp, app, user):
 
 
 def test_rotation_publishes_the_new_key_beside_the_old(server):
-    (old,) = kids(server)
+    old = server.cli("keys", "rotate")["kid"]
     rotated = server.cli("keys", "rotate")
     assert rotated["alg"] == "ES384" and rotated["kid"] != old
     assert kids(server) == {old, rotated["kid"]}
@@ -120,9 +114,9 @@ def test_rotation_publishes_the_new_key_beside_the_old(server):
         assert key["kid"] == logto_kid(key) and "d" not in key
 
 
-def test_tokens_after_rotation_use_the_new_key_and_verify(server):
+def test_tokens_after_rotation_use_the_new_key_and_verify(server, email):
     app = server.make_app()
-    user = server.make_user("rotate-new@example.test")
+    user = server.make_user(email)
     new_kid = server.cli("keys", "rotate")["kid"]
     browser, token = sign_in(server, app, user)
     browser.close()
@@ -130,9 +124,9 @@ def test_tokens_after_rotation_use_the_new_key_and_verify(server):
     assert verify(server, token)["sub"] == user["id"]
 
 
-def test_tokens_from_before_rotation_still_verify(server):
+def test_tokens_from_before_rotation_still_verify(server, email):
     app = server.make_app()
-    user = server.make_user("rotate-old@example.test")
+    user = server.make_user(email)
     browser, old_token = sign_in(server, app, user)
     browser.close()
     server.cli("keys", "rotate")
@@ -140,9 +134,9 @@ def test_tokens_from_before_rotation_still_verify(server):
     assert verify(server, old_token)["sub"] == user["id"]
 
 
-def test_id_token_hint_signed_before_rotation_is_still_accepted(server):
+def test_id_token_hint_signed_before_rotation_is_still_accepted(server, email):
     app = server.make_app()
-    user = server.make_user("rotate-hint@example.test")
+    user = server.make_user(email)
     browser, old_token = sign_in(server, app, user)
     server.cli("keys", "rotate")
     try:
@@ -153,7 +147,7 @@ def test_id_token_hint_signed_before_rotation_is_still_accepted(server):
 
 
 def test_second_rotation_retires_the_oldest_key_as_logto_does(server):
-    (first,) = kids(server)
+    first = server.cli("keys", "rotate")["kid"]
     second = server.cli("keys", "rotate")["kid"]
     third = server.cli("keys", "rotate")["kid"]
     assert kids(server) == {second, third}
@@ -163,32 +157,31 @@ def test_second_rotation_retires_the_oldest_key_as_logto_does(server):
 # DJ-03: RS256 is opt-in per application (Config OP certification needs it advertised).
 
 
-def test_rs256_application_adds_a_published_rsa_key(server):
-    server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri", REDIRECT_URI,
-               "--id-token-alg", "RS256")
-    doc = httpx.get(f"{server.issuer}/.well-known/openid-configuration").json()
+def test_rs256_application_adds_a_published_rsa_key(rsa_server):
+    rsa_server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri", REDIRECT_URI,
+                   "--id-token-alg", "RS256")
+    doc = httpx.get(f"{rsa_server.issuer}/.well-known/openid-configuration").json()
     assert set(doc["id_token_signing_alg_values_supported"]) == {"ES384", "RS256"}
-    (rsa,) = [key for key in jwks(server) if key["kty"] == "RSA"]
+    (rsa,) = [key for key in jwks(rsa_server) if key["kty"] == "RSA"]
     modulus = base64.urlsafe_b64decode(rsa["n"] + "==")
     assert len(modulus) * 8 >= 2048
     assert rsa["kid"] == logto_kid(rsa)
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(rsa)
 
 
-def test_each_application_gets_id_tokens_in_its_algorithm(server):
-    rsa_app = server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri",
-                         REDIRECT_URI, "--id-token-alg", "RS256")
-    ec_app = server.make_app()
-    user = server.make_user("algs@example.test")
+def test_each_application_gets_id_tokens_in_its_algorithm(rsa_server, email):
+    rsa_app = rsa_server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri",
+                             REDIRECT_URI, "--id-token-alg", "RS256")
+    ec_app = rsa_server.make_app()
+    user = rsa_server.make_user(email)
     for app, alg in ((rsa_app, "RS256"), (ec_app, "ES384")):
-        browser, token = sign_in(server, app, user)
+        browser, token = sign_in(rsa_server, app, user)
         browser.close()
         assert header(token)["alg"] == alg
-        assert verify(server, token)["aud"] == app["id"]
+        assert verify(rsa_server, token)["aud"] == app["id"]
 
 
 def test_default_algorithm_is_es384_without_rsa_key(server):
     doc = httpx.get(f"{server.issuer}/.well-known/openid-configuration").json()
     assert doc["id_token_signing_alg_values_supported"] == ["ES384"]
     assert {key["kty"] for key in jwks(server)} == {"EC"}
-

@@ -43,6 +43,7 @@ def test_public_apps_have_no_secret(api):
     assert "secret" not in app
 
 
+@pytest.mark.both_databases
 def test_list_filters_by_type_and_paginates_on_request(api):
     native = [create(api, type="Native")["id"] for _ in range(3)]
     everything = api.get("/api/applications")
@@ -77,6 +78,7 @@ def test_patch_is_partial_and_merges_client_metadata(api):
     assert api.patch(f"/api/applications/{app['id']}", json={"description": None}).json()["description"] is None
 
 
+@pytest.mark.both_databases
 def test_delete_removes_the_app_and_its_credentials(idp, api):
     app = create(api, type="MachineToMachine", oidcClientMetadata={"redirectUris": []})
     assert api.delete(f"/api/applications/{app['id']}").status_code == 204

@@ -92,6 +92,7 @@ def test_users_cannot_get_a_management_token(idp, app, user):
     assert response.status_code == 400 and response.json()["error"] == "invalid_target"
 
 
+@pytest.mark.both_databases
 def test_tokens_of_deleted_or_other_apps_are_401(idp):
     app = idp.make_app(type="m2m", redirect_uris=[])
     token = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all").json()["access_token"]

@@ -17,6 +17,7 @@ def create(api, **body):
     return response.json()
 
 
+@pytest.mark.both_databases
 def test_create_get_patch_delete(api):
     resource = create(api, accessTokenTtl=120)
     assert resource["accessTokenTtl"] == 120 and resource["isDefault"] is False and resource["scopes"] == []

@@ -26,6 +26,7 @@ def test_sign_in_experience_in_logto_shape(api):
     assert set(body["signUp"]) >= {"identifiers", "password", "verify"} and isinstance(body["signIn"]["methods"], list)
 
 
+@pytest.mark.both_databases
 def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings):
     before = api.get("/api/sign-in-exp").json()
     patched = api.patch("/api/sign-in-exp", json={"signUp": {"password": True}, "signInMode": "SignIn",
@@ -48,6 +49,7 @@ def test_invalid_sign_in_experience_is_400(api, body, saved_settings):
     assert response.status_code == 400 and response.json()["code"].endswith("invalid_input"), response.text
 
 
+@pytest.mark.both_databases
 def test_connector_lifecycle_with_masked_secrets(idp, api, saved_settings):
     created = api.post("/api/connectors", json={"connectorId": "http-email", "config": HTTP_CONFIG})
     assert created.status_code == 200, created.text

@@ -12,7 +12,6 @@ from tests.browser import Browser, new_email
 from tests.flows import is_signed_in, refresh, sign_in, tokens_for, userinfo
 from tests.management import assert_error, management_api
 
-pytestmark = pytest.mark.both_databases
 
 
 def create(api, **body):
@@ -21,6 +20,7 @@ def create(api, **body):
     return response.json()
 
 
+@pytest.mark.both_databases
 def test_create_and_get_in_logto_shape(api):
     email = new_email()
     user = create(api, primaryEmail=email, username=f"u_{secrets.token_hex(3)}", name="Ann", password="Pa55-word!",
@@ -36,6 +36,7 @@ def test_an_empty_user_may_be_created(api):
     assert response.status_code == 200 and response.json()["primaryEmail"] is None
 
 
+@pytest.mark.both_databases
 def test_taken_email_and_username_are_422(api):
     user = create(api, username=f"taken_{secrets.token_hex(3)}")
     assert_error(api.post("/api/users", json={"primaryEmail": user["primaryEmail"].upper()}), 422,
@@ -48,6 +49,7 @@ def test_taken_email_and_username_are_422(api):
                  "user.email_already_in_use")
 
 
+@pytest.mark.both_databases
 def test_search_and_pages(api):
     marker = secrets.token_hex(4)
     made = [create(api, name=f"Searchable {marker} {n}")["id"] for n in range(3)]
@@ -70,10 +72,12 @@ def test_user_list_is_always_paginated(api):
 
 @pytest.mark.parametrize("params", [{"search": ""}, {"search.password": "x"}, {"mode": "posix", "search": "x"},
                                     {"joint": "xor", "search": "x"}, {"search": "a\u0000"}])
+@pytest.mark.both_databases
 def test_bad_search_is_400(api, params):
     assert_error(api.get("/api/users", params=params), 400, "request.invalid_input")
 
 
+@pytest.mark.both_databases
 def test_patch_replaces_custom_data_and_profile_while_their_routes_merge(api):
     user = create(api, customData={"a": 1, "b": 2}, profile={"givenName": "A", "familyName": "B"})
     merged = api.patch(f"/api/users/{user['id']}/custom-data", json={"customData": {"b": 3, "c": 4}})
@@ -116,6 +120,7 @@ def test_an_imported_argon2_digest_signs_in(idp, api, app):
                  "guard.invalid_input")
 
 
+@pytest.mark.both_databases
 def test_suspending_ends_sessions_and_grants(idp, api, app):
     user = idp.make_user(new_email())
     browser = Browser(idp.endpoint)
@@ -129,6 +134,7 @@ def test_suspending_ends_sessions_and_grants(idp, api, app):
     assert reinstated.json()["isSuspended"] is False
 
 
+@pytest.mark.both_databases
 def test_delete_removes_the_user(idp, api, app):
     user = idp.make_user(new_email())
     browser = Browser(idp.endpoint)

@@ -19,6 +19,7 @@ def verify(api, email: str, code: str):
     return api.post("/api/verification-codes/verify", json={"email": email, "verificationCode": code})
 
 
+@pytest.mark.both_databases
 def test_a_code_is_sent_and_verified_once(idp, api):
     email = new_email()
     assert send(api, email).status_code == 204
