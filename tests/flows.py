@@ -81,9 +81,12 @@ def exchange(idp: Server, app: dict, callback: Callback, **form: Any) -> httpx.R
     return client_post(idp, app, "token", data)
 
 
-def redeem(idp: Server, app: dict, callback_url: str) -> dict[str, Any]:
-    """Exchange the code in a redirect back to `app` (no PKCE) and return the tokens."""
-    response = exchange(idp, app, Callback(query(callback_url), None))
+def redeem(idp: Server, app: dict, callback: str | Callback, **form: Any) -> dict[str, Any]:
+    """Exchange the code of a redirect back to `app` (its URL, then without PKCE, or a Callback)
+    and return the tokens."""
+    if isinstance(callback, str):
+        callback = Callback(query(callback), None)
+    response = exchange(idp, app, callback, **form)
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -27,12 +27,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 from idp.settings import Settings
 from idp.testing import complete_sign_in
 from tests.browser import Browser, pkce_pair
+from tests.flows import Callback, redeem, verify_jwt
 from tests.server import Server
 
 R1 = "https://rp.example.test/cb"
@@ -124,26 +123,12 @@ def assert_error_page(response: httpx.Response, *forbidden: str) -> None:
         assert not re.search(r"""(href|src|action)=["'][^"']*""" + re.escape(text), body)
 
 
-def exchange(idp: Server, app: dict, code: str, redirect_uri: str = R1, verifier: str | None = None) -> dict:
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-    if verifier:
-        data["code_verifier"] = verifier
-    if app.get("secret"):
-        response = httpx.post(f"{idp.issuer}/token", data=data, auth=(app["id"], app["secret"]))
-    else:
-        response = httpx.post(f"{idp.issuer}/token", data={**data, "client_id": app["id"]})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def id_claims(idp: Server, token: str) -> dict:
-    keys = KeySet.import_key_set(httpx.get(f"{idp.issuer}/jwks").json())
-    return jwt.decode(token, keys, algorithms=["ES384", "RS256"]).claims
+    return verify_jwt(idp, token, ["ES384", "RS256"]).claims
 
 
 def signed_in_tokens(idp: Server, browser: Browser, app: dict, user: dict, **changes: str | None) -> dict:
-    code = callback_of(sign_in(browser, user, request_params(app, **changes)))["code"]
-    return exchange(idp, app, code)
+    return redeem(idp, app, Callback(callback_of(sign_in(browser, user, request_params(app, **changes))), None))
 
 
 @pytest.fixture
@@ -165,14 +150,14 @@ def test_code_returns_to_the_redirect_uri_with_exact_state_and_iss(idp, browser,
     params = callback_of(sign_in(browser, user, request_params(app)))
     assert set(params) == {"code", "state", "iss"}
     assert params["state"] == STATE and params["iss"] == idp.issuer
-    tokens = exchange(idp, app, params["code"])
+    tokens = redeem(idp, app, Callback(params, None))
     assert id_claims(idp, tokens["id_token"])["nonce"] == "n-0S6"
 
 
 def test_authorization_request_may_be_a_posted_form(idp, browser, app, user):
     params = callback_of(sign_in(browser, user, request_params(app), method="POST"))
     assert params["state"] == STATE and params["iss"] == idp.issuer
-    assert id_claims(idp, exchange(idp, app, params["code"])["id_token"])["sub"] == user["id"]
+    assert id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])["sub"] == user["id"]
 
 
 def test_posted_request_with_a_session_redirects_with_303(idp, browser, app, user):
@@ -226,8 +211,7 @@ def test_login_hint_is_escaped_in_the_page(idp, browser, app):
 def test_valid_s256_pkce_completes(idp, browser, app, user):
     verifier, challenge = pkce_pair()
     params = request_params(app, code_challenge=challenge, code_challenge_method="S256")
-    code = callback_of(sign_in(browser, user, params))["code"]
-    assert "id_token" in exchange(idp, app, code, verifier=verifier)
+    assert "id_token" in redeem(idp, app, Callback(callback_of(sign_in(browser, user, params)), verifier))
 
 
 def test_unknown_scopes_are_never_granted(idp, browser, app, user):
@@ -365,7 +349,7 @@ def test_sign_in_form_fields_cannot_change_the_stored_request(idp, browser, app,
     assert submitted.status_code == 303
     params = callback_of(browser.finish(submitted.headers["location"]))
     assert params["state"] == STATE
-    assert exchange(idp, app, params["code"])["scope"] == "openid"
+    assert redeem(idp, app, Callback(params, None))["scope"] == "openid"
 
 
 def test_resume_url_parameters_cannot_change_the_stored_request(idp, browser, app, user):
@@ -373,7 +357,7 @@ def test_resume_url_parameters_cannot_change_the_stored_request(idp, browser, ap
     resume = resume_url(browser, user)
     params = callback(browser.http.get(resume + "?" + urlencode(TAMPERED)))
     assert params["state"] == STATE
-    tokens = exchange(idp, app, params["code"])
+    tokens = redeem(idp, app, Callback(params, None))
     assert tokens["scope"] == "openid" and "refresh_token" not in tokens
 
 
@@ -481,7 +465,7 @@ def test_registered_query_is_kept_and_parameters_appended(idp, browser, query_ap
     assert location.startswith(R1Q + "&code=")
     params = callback_of(location, R1Q)
     assert params["tenant"] == "1" and params["state"] == STATE and params["iss"] == idp.issuer
-    exchange(idp, query_app, params["code"], redirect_uri=R1Q)
+    redeem(idp, query_app, Callback(params, None), redirect_uri=R1Q)
 
 
 def test_redirect_error_keeps_the_registered_query(idp, browser, query_app):
@@ -563,8 +547,7 @@ def test_public_client_with_s256_gets_tokens(idp, browser, app_type, user):
     public = idp.make_app(type=app_type)
     verifier, challenge = pkce_pair()
     params = request_params(public, code_challenge=challenge, code_challenge_method="S256")
-    code = callback_of(sign_in(browser, user, params))["code"]
-    assert "id_token" in exchange(idp, public, code, verifier=verifier)
+    assert "id_token" in redeem(idp, public, Callback(callback_of(sign_in(browser, user, params)), verifier))
 
 
 # ---- AZ-14, AZ-15, AZ-16: prompt and max_age with a session ----------------------------------
@@ -572,8 +555,8 @@ def test_public_client_with_s256_gets_tokens(idp, browser, app_type, user):
 
 def test_prompt_none_with_session_returns_the_same_sign_in(idp, browser, app, user):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, max_age="10000")["id_token"])
-    code = callback(authorize(browser, request_params(app, prompt="none", max_age="10000")))["code"]
-    again = id_claims(idp, exchange(idp, app, code)["id_token"])
+    params = callback(authorize(browser, request_params(app, prompt="none", max_age="10000")))
+    again = id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])
     assert again["sub"] == first["sub"] == user["id"]
     assert again["auth_time"] == first["auth_time"] and again["sid"] == first["sid"]
 
@@ -612,8 +595,8 @@ def test_max_age_elapsed_requires_signing_in_again(idp, browser, app, user, trav
     travel(2)
     response = authorize(browser, request_params(app, max_age="1"))
     assert response.status_code == 303 and response.headers["location"] == f"{idp.endpoint}/sign-in"
-    code = callback_of(finish_sign_in(browser, user))["code"]
-    assert id_claims(idp, exchange(idp, app, code)["id_token"])["auth_time"] > first["auth_time"]
+    params = callback_of(finish_sign_in(browser, user))
+    assert id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])["auth_time"] > first["auth_time"]
 
 
 def test_max_age_elapsed_with_prompt_none_is_login_required(idp, browser, app, user, travel):
@@ -625,8 +608,8 @@ def test_max_age_elapsed_with_prompt_none_is_login_required(idp, browser, app, u
 
 def test_max_age_not_elapsed_returns_a_code_without_sign_in(idp, browser, app, user):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, prompt="login")["id_token"])
-    code = callback(authorize(browser, request_params(app, max_age="10000")))["code"]
-    again = id_claims(idp, exchange(idp, app, code)["id_token"])
+    params = callback(authorize(browser, request_params(app, max_age="10000")))
+    again = id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])
     assert again["auth_time"] == first["auth_time"] and again["sid"] == first["sid"]
 
 

@@ -8,18 +8,14 @@ import httpx
 import pytest
 
 from tests.browser import Browser, new_email, query
-from tests.flows import redeem
+from tests.flows import redeem, userinfo
 
-
-
-def userinfo(idp, tokens: dict) -> dict:
-    return httpx.get(f"{idp.issuer}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
 
 
 @pytest.mark.both_databases
 def test_sign_in_by_code(idp, browser: Browser, app, user):
     callback = browser.sign_in_with_code(idp, browser.authorize_url(app["id"], app["redirect_uris"][0]), user["email"])
-    assert userinfo(idp, redeem(idp, app, callback))["sub"] == user["id"]
+    assert userinfo(idp, redeem(idp, app, callback)["access_token"]).json()["sub"] == user["id"]
 
 
 def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, app):
@@ -39,7 +35,7 @@ def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     created = browser.experience("POST", "/identification", {"verificationId": verification_id})
     assert created.status_code == 201, created.text
     submitted = browser.experience("POST", "/submit").json()
-    info = userinfo(idp, redeem(idp, app, browser.finish(submitted["redirectTo"])))
+    info = userinfo(idp, redeem(idp, app, browser.finish(submitted["redirectTo"]))["access_token"]).json()
     assert info["email"] == email and info["email_verified"] is True
 
 

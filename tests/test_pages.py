@@ -95,7 +95,7 @@ def visitor(idp, app):
     person.close()
 
 
-def exchange(idp, app, location: str) -> dict:
+def signed_in_userinfo(idp, app, location: str) -> dict:
     """The userinfo of the user the redirect to `location` signed in."""
     return userinfo(idp, redeem(idp, app, location)["access_token"]).json()
 
@@ -238,7 +238,7 @@ def test_sign_in_by_code_without_javascript(idp, app, visitor, user):
     page = code_page(idp, visitor, user["email"])
     assert user["email"] in page.text and page.form("/sign-in/code/resend")
     done = visitor.submit(page, "/sign-in/code", code=idp.last_code(user["email"]))
-    assert exchange(idp, app, lands_on_client(app, done))["sub"] == user["id"]
+    assert signed_in_userinfo(idp, app, lands_on_client(app, done))["sub"] == user["id"]
 
 
 def test_sign_in_by_password_without_javascript(idp, app, visitor, user):
@@ -247,7 +247,7 @@ def test_sign_in_by_password_without_javascript(idp, app, visitor, user):
     assert password_page.status == 200 and password_page.form("/sign-in/password").fields["email"] == user["email"]
     assert idp.messages(user["email"]) == []
     done = visitor.submit(password_page, "/sign-in/password", password=user["password"])
-    assert exchange(idp, app, lands_on_client(app, done))["sub"] == user["id"]
+    assert signed_in_userinfo(idp, app, lands_on_client(app, done))["sub"] == user["id"]
 
 
 def test_one_form_with_email_and_password_still_signs_in(idp, app, visitor, user):
@@ -312,7 +312,7 @@ def test_sign_in_by_code_for_an_unknown_email_offers_to_create_the_account(idp, 
     optional = visitor.submit(offer, "/sign-in/register")
     assert optional.path == "/register/password" and ("skip", "yes") in optional.form("/register/password").buttons
     done = visitor.submit(optional, "/register/password", skip="yes")
-    info = exchange(idp, app, lands_on_client(app, done))
+    info = signed_in_userinfo(idp, app, lands_on_client(app, done))
     assert info["email"] == email and info["email_verified"] is True
 
 
@@ -338,14 +338,14 @@ def test_register_with_a_password(idp, app, visitor):
     assert weak.status == 422 and weak.error_code == "password.rejected"
     assert "Ce mot de passe est trop courant." in weak.text
     done = visitor.submit(weak, "/register/password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
-    info = exchange(idp, app, lands_on_client(app, done))
+    info = signed_in_userinfo(idp, app, lands_on_client(app, done))
     assert info["email"] == email and info["email_verified"] is True
     again = Visitor(idp, app)
     try:
         start = again.open()
         by_password = again.submit(again.submit(start, "/sign-in", email=email, method="password"),
                                    "/sign-in/password", password=NEW_PASSWORD)
-        assert exchange(idp, app, lands_on_client(app, by_password))["sub"] == info["sub"]
+        assert signed_in_userinfo(idp, app, lands_on_client(app, by_password))["sub"] == info["sub"]
     finally:
         again.close()
 
