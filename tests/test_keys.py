@@ -1,7 +1,8 @@
 """Signing keys: Logto's `kid`, `idp keys rotate` (DJ-05) and the RS256 option (DJ-03).
 
-Rotation changes what a whole server signs with, so these tests share a server and a database
-of their own (per backend), and each states what it expects relative to the keys it finds.
+Rotation changes what a whole server signs with, so the rotation tests share a server and a
+database of their own (per backend), and each states what it expects relative to the keys it
+finds. RS256 applications (which add one RSA key) are registered on the shared server.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,23 +31,14 @@ def logto_kid(jwk: dict) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
 
-def own_server(backend: str, folder: Path, name: str) -> Iterator[Server]:
-    instance = Server(database_url=fresh_database_url(backend, folder, name), data_dir=folder)
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The server whose keys the rotation tests rotate; no RS256 application is registered on it."""
+    folder = tmp_path_factory.mktemp(f"keys-{backend}")
+    instance = Server(database_url=fresh_database_url(backend, folder, "keys"), data_dir=folder)
     instance.start()
     yield instance
     instance.stop()
-
-
-@pytest.fixture(scope="module")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server whose keys the rotation tests rotate; no RS256 application is ever registered on it."""
-    yield from own_server(backend, tmp_path_factory.mktemp(f"keys-{backend}"), "keys")
-
-
-@pytest.fixture(scope="module")
-def rsa_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server on which the RS256 tests register RS256 applications."""
-    yield from own_server(backend, tmp_path_factory.mktemp(f"rsa-keys-{backend}"), "rsa_keys")
 
 
 def jwks(server: Server) -> list[dict]:
@@ -157,28 +148,28 @@ def test_second_rotation_retires_the_oldest_key_as_logto_does(server):
 # DJ-03: RS256 is opt-in per application (Config OP certification needs it advertised).
 
 
-def test_rs256_application_adds_a_published_rsa_key(rsa_server):
-    rsa_server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri", REDIRECT_URI,
-                   "--id-token-alg", "RS256")
-    doc = httpx.get(f"{rsa_server.issuer}/.well-known/openid-configuration").json()
+def test_rs256_application_adds_a_published_rsa_key(idp):
+    idp.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri", REDIRECT_URI,
+            "--id-token-alg", "RS256")
+    doc = httpx.get(f"{idp.issuer}/.well-known/openid-configuration").json()
     assert set(doc["id_token_signing_alg_values_supported"]) == {"ES384", "RS256"}
-    (rsa,) = [key for key in jwks(rsa_server) if key["kty"] == "RSA"]
+    (rsa,) = [key for key in jwks(idp) if key["kty"] == "RSA"]
     modulus = base64.urlsafe_b64decode(rsa["n"] + "==")
     assert len(modulus) * 8 >= 2048
     assert rsa["kid"] == logto_kid(rsa)
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(rsa)
 
 
-def test_each_application_gets_id_tokens_in_its_algorithm(rsa_server, email):
-    rsa_app = rsa_server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri",
-                             REDIRECT_URI, "--id-token-alg", "RS256")
-    ec_app = rsa_server.make_app()
-    user = rsa_server.make_user(email)
+def test_each_application_gets_id_tokens_in_its_algorithm(idp, email):
+    rsa_app = idp.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri",
+                      REDIRECT_URI, "--id-token-alg", "RS256")
+    ec_app = idp.make_app()
+    user = idp.make_user(email)
     for app, alg in ((rsa_app, "RS256"), (ec_app, "ES384")):
-        browser, token = sign_in(rsa_server, app, user)
+        browser, token = sign_in(idp, app, user)
         browser.close()
         assert header(token)["alg"] == alg
-        assert verify(rsa_server, token)["aud"] == app["id"]
+        assert verify(idp, token)["aud"] == app["id"]
 
 
 def test_default_algorithm_is_es384_without_rsa_key(server):
