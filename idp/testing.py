@@ -63,10 +63,9 @@ class IdpServer:
         """Start one `idp serve` process (call again with another port for a second worker)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = self.env if port is None else {**self.env, "IDP_PORT": str(port)}
-        log = open(self.data_dir / f"server-{len(self.processes)}.log", "w")
         command = [sys.executable, "-m", "idp", "serve", *([] if demo else ["--no-demo"]), *args]
-        process = subprocess.Popen(command, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        with open(self.data_dir / f"server-{len(self.processes)}.log", "w") as log:  # the process keeps its own
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         wait_ready(f"http://127.0.0.1:{port or self.port}", process)
         return process
