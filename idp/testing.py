@@ -65,7 +65,7 @@ class IdpServer:
         env = self.env if port is None else {**self.env, "IDP_PORT": str(port)}
         command = [sys.executable, "-m", "idp", "serve", *([] if demo else ["--no-demo"]), *args]
         with open(self.data_dir / f"server-{len(self.processes)}.log", "w") as log:  # the process keeps its own
-            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         self.processes.append(process)
         wait_ready(f"http://127.0.0.1:{port or self.port}", process)
         return process

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from idp.db import make_engine, make_sessionmaker
 from idp import security
+from idp.db import make_engine, make_sessionmaker
 from idp.store import apps, users
 from idp.testing import IdpServer, free_port
 
-__all__ = ["Server", "free_port", "create_database", "fresh_database_url", "reset_postgres"]
+__all__ = ["Server", "create_database", "free_port", "fresh_database_url", "reset_postgres"]
 
 
 def reset_postgres(url: str) -> None:
@@ -80,13 +80,13 @@ class Server(IdpServer):
             app, secret = apps.create(
                 tx, name=extra.pop("name", "Test app"), type=type,
                 redirect_uris=redirect_uris if redirect_uris is not None else ["https://rp.example.test/cb"],
-                post_logout_redirect_uris=post_logout_redirect_uris or [], now=datetime.now(timezone.utc), **extra,
+                post_logout_redirect_uris=post_logout_redirect_uris or [], now=datetime.now(UTC), **extra,
             )
             return apps.to_json(app, secret)
 
     def make_user(self, email: str, password: str | None = "Correct-Horse-9", **extra: Any) -> dict[str, Any]:
         with self.db() as tx:
-            user = users.create(tx, now=datetime.now(timezone.utc), email=email,
+            user = users.create(tx, now=datetime.now(UTC), email=email,
                                 password_hash=password_hash(password) if password else None, **extra)
             return {**users.to_json(user), "password": password, "email": email}
 

@@ -6,12 +6,12 @@ import logging
 import re
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from idp import mail
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SenderEnvironment, SendError
 from idp.mail.aliyun import AliyunSender, create, validate
 from idp.settings import Settings
 from tests.aliyun import ACCESS_KEY_SECRET, templates
@@ -21,7 +21,7 @@ UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -47,14 +47,14 @@ def config(**changes) -> dict:
 
 # --- config guard ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("changes", "message"), [
+@pytest.mark.parametrize("changes, message", [
     ({"accessKeyId": None}, "accessKeyId: Required"),
     ({"accessKeySecret": 7}, "accessKeySecret: Expected string"),
     ({"accountName": None}, "accountName: Required"),
     ({"templates": None}, "templates: Expected array"),
     ({"templates": templates()[1:]}, "Template with UsageType (SignIn) should be provided!"),
-    ({"regionId": "cn-shanghai"}, "regionId: Invalid enum value. Expected 'cn-hangzhou' | 'ap-southeast-1' | "
-                                  "'ap-southeast-2' | 'eu-central-1' | 'us-east-1', received 'cn-shanghai'"),
+    ({"regionId": "cn-shanghai"}, ("regionId: Invalid enum value. Expected 'cn-hangzhou' | 'ap-southeast-1' | "
+                                   "'ap-southeast-2' | 'eu-central-1' | 'us-east-1', received 'cn-shanghai'")),
     ({"endpoint": "ftp://stub"}, "endpoint: Invalid url"),
     ({"fromAlias": 1}, "fromAlias: Expected string"),
 ])
@@ -75,7 +75,7 @@ def test_a_non_object_config_is_invalid():
         validate(["not", "an", "object"])
 
 
-@pytest.mark.parametrize(("region", "url"), [
+@pytest.mark.parametrize("region, url", [
     (None, "https://dm.aliyuncs.com/"),
     ("ap-southeast-1", "https://dm.ap-southeast-1.aliyuncs.com/"),
     ("ap-southeast-2", "https://dm.ap-southeast-2.aliyuncs.com/"),
@@ -122,7 +122,7 @@ def test_from_alias_is_sent_only_when_configured(stub):
 
 
 def test_timestamp_comes_from_the_environment_clock(stub):
-    fixed = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    fixed = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert sender_for(stub, now=lambda: fixed).signed_form(sign_in())["Timestamp"] == "2030-01-02T03:04:05Z"
 
 
@@ -166,7 +166,7 @@ def test_anything_but_one_recipient_is_refused_before_any_request(stub, to):
 
 # --- errors ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("code", "status"), [
+@pytest.mark.parametrize("code, status", [
     ("InvalidToAddress", 400), ("InvalidToAddress.Spam", 400), ("InvalidSendMail.Spam", 400),
     ("InvalidMailAddress.NotFound", 404), ("InvalidMailAddressStatus.Malformed", 400), ("Throttling.User", 400),
     ("ServiceUnavailable", 503),

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -302,9 +303,9 @@ def test_request_object_error_goes_to_the_query_redirect_uri(idp, browser, app):
 
 
 class CountingHandler(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         CountingHandler.hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -487,7 +488,7 @@ def test_different_query_shows_an_error_page(idp, browser, query_app, redirect_u
 
 @pytest.mark.parametrize("name,evil", [("client_id", "unknown-client"), ("redirect_uri", EVIL)])
 def test_repeated_client_id_or_redirect_uri_shows_an_error_page(idp, browser, app, name, evil):
-    pairs = list(request_params(app).items()) + [(name, evil)]
+    pairs = [*request_params(app).items(), (name, evil)]
     assert_error_page(authorize(browser, pairs), "evil.test")
 
 
@@ -498,12 +499,12 @@ def test_repeated_parameter_is_invalid_request(idp, browser, app, name):
     values = {"scope": "openid", "nonce": "n", "code_challenge": challenge, "response_type": "code",
               "prompt": "login", "max_age": "60", "code_challenge_method": "S256", "login_hint": "a@example.test",
               "id_token_hint": "a.b.c"}
-    pairs = list(request_params(app).items()) + [(name, values[name]), (name, values[name])]
+    pairs = [*request_params(app).items(), (name, values[name]), (name, values[name])]
     assert_redirect_error(authorize(browser, pairs), idp, {"invalid_request"})
 
 
 def test_repeated_state_is_invalid_request_without_echoing_either(idp, browser, app):
-    pairs = list(request_params(app).items()) + [("state", "second")]
+    pairs = [*request_params(app).items(), ("state", "second")]
     assert_redirect_error(authorize(browser, pairs), idp, {"invalid_request"}, state=None)
 
 

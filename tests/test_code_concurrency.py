@@ -5,10 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from idp.models import VerificationCode
 from tests.browser import Browser
-import pytest
 
 pytestmark = pytest.mark.both_databases
 

@@ -12,7 +12,6 @@ from idp.models import User, VerificationCode
 from tests.browser import Browser, new_email
 from tests.server import Server, fresh_database_url
 
-
 LIMITS = {"IDP_DEV": "1", "IDP_MESSAGE_RATE_LIMIT": "3", "IDP_VERIFY_FAILURE_LIMIT": "4",
           "IDP_VERIFICATION_CODE_TTL": "2"}
 

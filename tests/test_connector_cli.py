@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -28,16 +28,15 @@ HTTP_AUTHORIZATION = "Bearer cli-hook-token-07"
 def stub(tmp_path_factory):
     """The stub started by `idp aliyun-stub`."""
     port = free_port()
-    log = open(tmp_path_factory.mktemp("stub") / "stub.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "idp", "aliyun-stub", "--port", str(port),
-                                "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET],
-                               stdout=log, stderr=subprocess.STDOUT)
+    with (tmp_path_factory.mktemp("stub") / "stub.log").open("w") as log:  # the process keeps its own
+        process = subprocess.Popen([sys.executable, "-m", "idp", "aliyun-stub", "--port", str(port),
+                                    "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET],
+                                   stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     wait_listening(url, process)
     yield AliyunStub(url)
     process.terminate()
     process.wait(10)
-    log.close()
 
 
 def wait_listening(url: str, process: subprocess.Popen) -> None:
@@ -222,7 +221,7 @@ def test_sender_for_builds_the_active_sender_or_none(tmp_path, stub):
     settings = Settings(database_url=f"sqlite:///{tmp_path}/idp.db")
     bootstrap.prepare(settings)
     sessions = make_sessionmaker(make_engine(settings.database_url))
-    env = SenderEnvironment(settings=settings, sessions=sessions, now=lambda: datetime.now(timezone.utc))
+    env = SenderEnvironment(settings=settings, sessions=sessions, now=lambda: datetime.now(UTC))
     with sessions.begin() as db:
         assert connectors.sender_for(db, env) is None
         connectors.set_active(db, "aliyun-dm", stub.config())

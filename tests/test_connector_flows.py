@@ -3,7 +3,6 @@ stub), SMTP (to a local aiosmtpd server) and Logto's HTTP email connector (to a 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -16,7 +15,6 @@ from idp.models import User, VerificationCode
 from tests.aliyun import AliyunStub, serve_in_thread, templates
 from tests.browser import Browser, new_email, query
 from tests.server import Server, free_port
-
 
 
 @pytest.fixture
@@ -62,7 +60,7 @@ def stub_code(stub: AliyunStub, email: str) -> str:
 @pytest.mark.both_databases
 def test_aliyun_sign_in_by_code(server, aliyun):
     user = server.make_user(new_email())
-    browser, app = started(server)
+    browser, _ = started(server)
     verification_id = verified(browser, user["email"], "SignIn", lambda e: stub_code(aliyun, e))
     assert browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 204
     callback = browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])

@@ -71,7 +71,8 @@ def test_keys_rotate_over_http(idp):
 @pytest.mark.parametrize("method,path", [("POST", "/api/dev/clock"), ("POST", "/api/dev/reset"),
                                          ("PUT", "/api/dev/fixed-codes"), ("POST", "/api/dev/keys/rotate")])
 def test_controls_refuse_bad_input(idp, method, path):
-    answer = httpx.request(method, f"{idp.endpoint}{path}", content=b"[1,", headers={"content-type": "application/json"})
+    answer = httpx.request(method, f"{idp.endpoint}{path}", content=b"[1,",
+                           headers={"content-type": "application/json"})
     assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"
 
 

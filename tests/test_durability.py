@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -42,7 +43,8 @@ def register_and_sign_in(server: Server, app: dict, answered: Answered) -> None:
     callback = browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
     with answered.lock:
         answered.sessions.append(dict(browser.http.cookies))
-    form = {"grant_type": "authorization_code", "code": query(callback)["code"], "redirect_uri": app["redirect_uris"][0]}
+    form = {"grant_type": "authorization_code", "code": query(callback)["code"],
+            "redirect_uri": app["redirect_uris"][0]}
     response = httpx.post(f"{server.issuer}/token", auth=(app["id"], app["secret"]), data=form, timeout=30)
     if response.status_code == 200:
         with answered.lock:
@@ -51,10 +53,9 @@ def register_and_sign_in(server: Server, app: dict, answered: Answered) -> None:
 
 def load(server: Server, app: dict, answered: Answered, stop: threading.Event) -> None:
     while not stop.is_set():
-        try:
+        # When the server dies under a request, nothing was answered.
+        with contextlib.suppress(httpx.HTTPError, AssertionError, KeyError, ValueError):
             register_and_sign_in(server, app, answered)
-        except (httpx.HTTPError, AssertionError, KeyError, ValueError):
-            pass  # the server died under this request: nothing was answered
 
 
 @pytest.fixture

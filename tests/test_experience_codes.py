@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
-import httpx
 import pytest
 
 from tests.browser import Browser, new_email, query
 from tests.flows import redeem, userinfo
-
 
 
 @pytest.mark.both_databases
@@ -39,8 +38,13 @@ def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     assert info["email"] == email and info["email_verified"] is True
 
 
+def sign_up_with_password(idp, required: bool) -> None:
+    sign_up = {"signUp": {"identifiers": ["email"], "password": required, "verify": True}}
+    idp.cli("sign-in-exp", "set", "--json", json.dumps(sign_up))
+
+
 def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app):
-    idp.cli("sign-in-exp", "set", "--json", '{"signUp": {"identifiers": ["email"], "password": true, "verify": true}}')
+    sign_up_with_password(idp, True)
     try:
         email = new_email()
         browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
@@ -49,13 +53,15 @@ def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser
         assert missing.status_code == 422 and missing.json()["code"] == "user.missing_profile"
         weak = browser.experience("POST", "/profile", {"type": "password", "value": "password123"})
         assert weak.status_code == 422 and weak.json()["code"] == "password.rejected"
-        assert browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"}).status_code == 204
+        strong = browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"})
+        assert strong.status_code == 204
         assert browser.experience("POST", "/identification", {}).status_code == 201
         browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
     finally:
-        idp.cli("sign-in-exp", "set", "--json", '{"signUp": {"identifiers": ["email"], "password": false, "verify": true}}')
+        sign_up_with_password(idp, False)
     again = Browser(idp.endpoint)
-    callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email, "Tall-Ladder-42")
+    callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email,
+                                           "Tall-Ladder-42")
     assert "code" in query(callback)
 
 
@@ -75,7 +81,8 @@ def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, us
     silent = signed_in.follow(signed_in.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
     assert query(silent.headers["location"])["error"] == "login_required"
     fresh = Browser(idp.endpoint)
-    fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"], "Brand-New-Pass-7")
+    fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
+                                "Brand-New-Pass-7")
 
 
 def test_forgot_password_for_an_unknown_email_answers_the_same_and_sends_nothing(idp, browser: Browser, app, user):

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
+
 from tests.browser import Browser, query
 from tests.server import Server, fresh_database_url
 

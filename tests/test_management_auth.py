@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ from tests.server import Server
 
 def forged(idp: Server, **changes: Any) -> str:
     """A token signed with idp's own current key, with claims and header changed as given."""
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = int(datetime.now(UTC).timestamp())
     client_id = management_client(idp)[0]["id"]
     header = {"alg": "ES384", "typ": "at+jwt", **changes.pop("header", {})}
     claims = {"iss": idp.issuer, "aud": MANAGEMENT_API, "sub": client_id, "client_id": client_id, "iat": now,
@@ -68,7 +68,7 @@ def test_a_token_signed_by_another_key_is_401(idp):
     key = ECKey.generate_key("P-384")
     with idp.db() as tx:
         kid = KeyRing().signing_key(tx, "ES384").kid
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = int(datetime.now(UTC).timestamp())
     token = jwt.encode({"alg": "ES384", "typ": "at+jwt", "kid": kid},
                        {"iss": idp.issuer, "aud": MANAGEMENT_API, "sub": "x", "exp": now + 60, "scope": "all"},
                        key, algorithms=["ES384"])
@@ -138,6 +138,6 @@ def test_the_api_document_is_public(idp):
 
 
 def test_any_valid_token_for_the_management_api_is_accepted(idp):
-    soon = int((datetime.now(timezone.utc) + timedelta(seconds=30)).timestamp())
+    soon = int((datetime.now(UTC) + timedelta(seconds=30)).timestamp())
     response = httpx.get(f"{idp.endpoint}/api/users", headers={"Authorization": f"Bearer {forged(idp, exp=soon)}"})
     assert response.status_code == 200, response.text

@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from idp.management.auth import MANAGEMENT_API
-from tests.management import assert_error, client_credentials, management_api
+from tests.management import assert_error, client_credentials
 
 
 def create(api, **body):

@@ -8,8 +8,7 @@ import pytest
 
 from idp.mail import connectors
 from tests.browser import Browser
-from tests.management import assert_error, management_api, settings_restored
-
+from tests.management import assert_error, settings_restored
 
 HTTP_CONFIG = {"endpoint": "https://mail.example.test/send", "authorization": "Bearer very-secret"}
 

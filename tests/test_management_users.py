@@ -10,8 +10,7 @@ from argon2.low_level import Type
 
 from tests.browser import Browser, new_email
 from tests.flows import is_signed_in, refresh, sign_in, tokens_for, userinfo
-from tests.management import assert_error, management_api
-
+from tests.management import assert_error
 
 
 def create(api, **body):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from idp.mail import connectors
-from tests.server import free_port
-from tests.management import assert_error, management_api
 from tests.browser import new_email
+from tests.management import assert_error
+from tests.server import free_port
 
 
 def send(api, email: str):

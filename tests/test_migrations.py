@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-import pytest
 from sqlalchemy import create_engine, inspect
 
 from idp import models  # noqa: F401

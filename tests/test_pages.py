@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +17,6 @@ from idp.store import users
 from idp.web import i18n, pages
 from tests.browser import Browser, new_email, query
 from tests.flows import Form, read_forms, redeem, userinfo
-from tests.server import Server
 
 NEW_PASSWORD = "Tall-Ladder-42"
 
@@ -126,8 +125,7 @@ def sign_in_experience(idp, document: str) -> None:
 
 
 def use_sign_up_password(idp, required: bool) -> None:
-    sign_in_experience(idp, '{"signUp": {"identifiers": ["email"], "password": %s, "verify": true}}'
-                       % str(required).lower())
+    sign_in_experience(idp, json.dumps({"signUp": {"identifiers": ["email"], "password": required, "verify": True}}))
 
 
 # --- the pages themselves --------------------------------------------------------------------------
@@ -423,7 +421,7 @@ def test_forgot_password_resets_it_and_leads_back_to_sign_in(idp, app, visitor, 
     assert same.status == 422 and same.error_code == "user.same_password"
     changed = visitor.submit(same, "/forgot-password/password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
     assert changed.status == 200 and changed.path == "/forgot-password/done"
-    assert 'href="%s/sign-in"' % idp.endpoint in changed.text
+    assert f'href="{idp.endpoint}/sign-in"' in changed.text
     silent = signed_in.follow(signed_in.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
     assert query(silent.headers["location"])["error"] == "login_required"
     signed_in.close()

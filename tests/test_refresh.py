@@ -26,7 +26,6 @@ from tests.flows import (
     verify_jwt,
 )
 
-
 REFRESH_TOKEN_TTL = Settings.refresh_token_ttl
 
 

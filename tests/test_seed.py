@@ -74,7 +74,8 @@ name = "aliyun-dm"
 def snapshot(server: Server) -> dict:
     with server.db() as db:
         return {
-            "apps": sorted((a.id, a.name, a.type, a.secret_hash, tuple(a.redirect_uris)) for a in db.query(Application)),
+            "apps": sorted((a.id, a.name, a.type, a.secret_hash, tuple(a.redirect_uris))
+                           for a in db.query(Application)),
             "users": sorted((u.id, u.primary_email, u.username, u.name, u.password_hash, json.dumps(u.custom_data),
                              json.dumps(u.profile), u.updated_at.isoformat()) for u in db.query(User)),
         }
@@ -115,7 +116,8 @@ def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded):
         sent = browser.send_code("bob@fixed.test").json()["verificationId"]
         assert browser.verify_code("bob@fixed.test", sent, "000000").status_code == 200
         browser.experience("POST", "/identification", {"verificationId": sent})
-        asyncio.run(bob.handleSignInCallback(browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])))
+        submitted = browser.experience("POST", "/submit").json()["redirectTo"]
+        asyncio.run(bob.handleSignInCallback(browser.finish(submitted)))
         assert bob.getIdTokenClaims().email == "bob@fixed.test"
         assert stub.messages("bob@fixed.test")[-1]["subject"] == "Sign-in code 000000"
     finally:

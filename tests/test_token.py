@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote_plus
 
 import httpx
@@ -15,8 +15,8 @@ from idp.models import AuthorizationCode
 from idp.settings import Settings
 from tests.flows import (
     OFFLINE,
-    assert_token_error,
     Callback,
+    assert_token_error,
     client_post,
     delete,
     exchange,
@@ -217,12 +217,12 @@ def test_code_replay_revokes_the_tokens_issued_from_it(idp, browser, app, user):
 
 
 def test_codes_live_at_most_sixty_seconds(idp, browser, app, user):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     callback = sign_in(browser, app, user)
 
     with idp.db() as db:
         row = db.get(AuthorizationCode, hashlib.sha256(callback.code.encode()).hexdigest())
-        assert row is not None and row.expires_at <= datetime.now(timezone.utc) + timedelta(seconds=60)
+        assert row is not None and row.expires_at <= datetime.now(UTC) + timedelta(seconds=60)
         assert row.expires_at > before + timedelta(seconds=50)
 
 

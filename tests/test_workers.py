@@ -133,7 +133,7 @@ def test_parallel_refreshes_across_workers_leave_one_live_chain(pair):
 
 
 def test_parallel_registrations_of_one_email_create_one_user(pair):
-    server, other = pair
+    server, _ = pair
     httpx.put(f"{server.endpoint}/api/dev/fixed-codes", json={"race.test": "424242"})
     app = server.make_app()
     email = f"race-{secrets.token_hex(3)}@race.test"
