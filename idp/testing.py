@@ -76,6 +76,8 @@ class IdpServer:
         for process in self.processes:
             process.wait(10)
         self.processes.clear()
+        self.http.close()  # its connections led to the stopped processes; a new start gets a new client
+        self.http = httpx.Client(timeout=30)
 
     def __enter__(self) -> IdpServer:
         self.start()

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from idp.mail import connectors
+from idp.testing import IdpServer
 from tests.aliyun import AliyunStub, running_stub
 from tests.browser import Browser, new_email
 from tests.management import management_api
@@ -97,6 +98,20 @@ def browser(idp: Server) -> Iterator[Browser]:
     client = Browser(idp.endpoint)
     yield client
     client.close()
+
+
+@pytest.fixture
+def new_browser() -> Iterator[Callable[[IdpServer], Browser]]:
+    """Open more browsers, on any server; each is closed after the test."""
+    opened: list[Browser] = []
+
+    def open_on(server: IdpServer) -> Browser:
+        opened.append(Browser(server.endpoint))
+        return opened[-1]
+
+    yield open_on
+    for browser in opened:
+        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -107,10 +107,10 @@ def test_sign_in_mode_forbids_the_other_event(started):
         sign_in_experience(server, {"signInMode": "SignInAndRegister"})
 
 
-def test_without_a_sender_nothing_is_created(no_sender):
+def test_without_a_sender_nothing_is_created(no_sender, new_browser):
     server = no_sender
     app = server.make_app()
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
     email = new_email()
     answer = browser.send_code(email, "Register")

@@ -7,7 +7,6 @@ import re
 from html import unescape
 
 from idp.testing import complete_sign_in
-from tests.browser import Browser
 
 
 def test_demo_app_signs_in_and_shows_claims_and_userinfo(idp, browser, email):
@@ -24,7 +23,7 @@ def test_demo_app_signs_in_and_shows_claims_and_userinfo(idp, browser, email):
     assert "/oidc/session/end?id_token_hint=" in shown.text
 
 
-def test_demo_callback_refuses_a_foreign_state(idp):
-    browser = Browser(idp.endpoint)
+def test_demo_callback_refuses_a_foreign_state(idp, new_browser):
+    browser = new_browser(idp)
     answer = browser.http.get("/demo-app/callback", params={"code": "x", "state": "y", "iss": idp.issuer})
     assert answer.status_code == 400 and "does not belong" in answer.text

@@ -33,11 +33,11 @@ def test_time_travel_expires_a_refresh_token(idp, browser: Browser, app, user, t
 
 
 @pytest.mark.both_databases
-def test_reset_empties_users_and_keeps_applications(idp, app, user, travel):
+def test_reset_empties_users_and_keeps_applications(idp, app, user, travel, new_browser):
     travel(3600)
     assert httpx.post(f"{idp.endpoint}/api/dev/reset").status_code == 204
     assert httpx.get(f"{idp.endpoint}/api/dev/clock").json()["offset"] == 0
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     url = browser.authorize_url(app["id"], app["redirect_uris"][0])
     assert browser.follow(url).url.path == "/sign-in"  # the application still exists
     browser.experience("PUT", "", {"interactionEvent": "SignIn"})
@@ -76,8 +76,8 @@ def test_controls_refuse_bad_input(idp, method, path):
     assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"
 
 
-def test_explain_shows_what_was_compared(idp, app):
-    browser = Browser(idp.endpoint)
+def test_explain_shows_what_was_compared(idp, app, new_browser):
+    browser = new_browser(idp)
     page = browser.http.get("/oidc/auth", params={"client_id": app["id"], "redirect_uri": "https://rp.example.test/cb/",
                                                   "response_type": "code", "scope": "openid"})
     assert page.status_code == 400 and "Explain (development mode)" in page.text

@@ -43,7 +43,7 @@ def sign_up_with_password(idp, required: bool) -> None:
     idp.cli("sign-in-exp", "set", "--json", json.dumps(sign_up))
 
 
-def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app):
+def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app, new_browser):
     sign_up_with_password(idp, True)
     try:
         email = new_email()
@@ -59,15 +59,15 @@ def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser
         browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
     finally:
         sign_up_with_password(idp, False)
-    again = Browser(idp.endpoint)
+    again = new_browser(idp)
     callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email,
                                            "Tall-Ladder-42")
     assert "code" in query(callback)
 
 
 @pytest.mark.both_databases
-def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, user):
-    signed_in = Browser(idp.endpoint)
+def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, user, new_browser):
+    signed_in = new_browser(idp)
     signed_in.sign_in_with_password(signed_in.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
                                     user["password"])
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
@@ -80,7 +80,7 @@ def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, us
     # The old session is over: a silent authorization needs a new sign-in.
     silent = signed_in.follow(signed_in.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
     assert query(silent.headers["location"])["error"] == "login_required"
-    fresh = Browser(idp.endpoint)
+    fresh = new_browser(idp)
     fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
                                 "Brand-New-Pass-7")
 
@@ -141,18 +141,18 @@ class TestCodeErrors:
         answer = browser.verify_code(new_email(), verification_id, code)
         assert answer.status_code == 400 and answer.json()["code"] == "verification_code.email_mismatch"
 
-    def test_the_code_is_bound_to_its_interaction(self, idp, browser: Browser, app, user):
+    def test_the_code_is_bound_to_its_interaction(self, idp, browser: Browser, app, user, new_browser):
         verification_id, code = self.sent(idp, browser, app, user["email"])
-        other = Browser(idp.endpoint)
+        other = new_browser(idp)
         other.start(other.authorize_url(app["id"], app["redirect_uris"][0]))
         answer = other.verify_code(user["email"], verification_id, code)
         assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
 
-    def test_unknown_verification_and_no_session(self, idp, browser: Browser, app, user):
+    def test_unknown_verification_and_no_session(self, idp, browser: Browser, app, user, new_browser):
         self.sent(idp, browser, app, user["email"])
         answer = browser.verify_code(user["email"], "nope", "123456")
         assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
-        lost = Browser(idp.endpoint).verify_code(user["email"], "nope", "123456")
+        lost = new_browser(idp).verify_code(user["email"], "nope", "123456")
         assert lost.status_code == 400 and lost.json()["code"] == "session.not_found"
 
 

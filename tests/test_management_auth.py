@@ -14,7 +14,6 @@ from joserfc.jwk import ECKey
 from idp.keys import KeyRing
 from idp.management.auth import MANAGEMENT_API, ensure_management_resource
 from idp.store import apps, resources
-from tests.browser import Browser
 from tests.flows import client_credentials, exchange, sign_in
 from tests.management import assert_error, management_client
 from tests.server import Server
@@ -85,8 +84,8 @@ def test_a_token_without_the_all_scope_is_403(idp):
     assert_error(response, 403, "auth.forbidden")
 
 
-def test_users_cannot_get_a_management_token(idp, app, user):
-    browser = Browser(idp.endpoint)
+def test_users_cannot_get_a_management_token(idp, app, user, new_browser):
+    browser = new_browser(idp)
     callback = sign_in(browser, app, user, scope="openid all", resource=MANAGEMENT_API)
     response = exchange(idp, app, callback, resource=MANAGEMENT_API)
     assert response.status_code == 400 and response.json()["error"] == "invalid_target"

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from idp.mail import connectors
-from tests.browser import Browser
 from tests.management import assert_error, settings_restored
 
 HTTP_CONFIG = {"endpoint": "https://mail.example.test/send", "authorization": "Bearer very-secret"}
@@ -26,7 +25,7 @@ def test_sign_in_experience_in_logto_shape(api):
 
 
 @pytest.mark.both_databases
-def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings):
+def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings, new_browser):
     before = api.get("/api/sign-in-exp").json()
     patched = api.patch("/api/sign-in-exp", json={"signUp": {"password": True}, "signInMode": "SignIn",
                                                   "branding": {"logoUrl": "ignored"}})
@@ -34,7 +33,7 @@ def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings):
     body = patched.json()
     assert body["signUp"] == {**before["signUp"], "password": True} and body["signInMode"] == "SignIn"
     assert "branding" not in body and api.get("/api/sign-in-exp").json() == body
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     browser.follow(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     assert browser.experience("PUT", "", {"interactionEvent": "Register"}).status_code == 403
 

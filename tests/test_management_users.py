@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.low_level import Type
 
-from tests.browser import Browser, new_email
+from tests.browser import new_email
 from tests.flows import is_signed_in, refresh, sign_in, tokens_for, userinfo
 from tests.management import assert_error
 
@@ -96,21 +96,21 @@ def test_patch_clears_identifiers_with_null_or_empty(api):
     assert cleared["username"] is None and cleared["primaryEmail"] is None
 
 
-def test_a_password_set_by_the_api_signs_in(idp, api, app):
+def test_a_password_set_by_the_api_signs_in(idp, api, app, new_browser):
     user = create(api)
     assert api.get(f"/api/users/{user['id']}/has-password").json() == {"hasPassword": False}
     assert api.patch(f"/api/users/{user['id']}/password", json={"password": "Fresh-Ladder-7"}).json()["hasPassword"]
     assert api.post(f"/api/users/{user['id']}/password/verify", json={"password": "Fresh-Ladder-7"}).status_code == 204
     assert_error(api.post(f"/api/users/{user['id']}/password/verify", json={"password": "wrong"}), 422,
                  "session.invalid_credentials")
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     assert "code" in sign_in(browser, app, {"email": user["primaryEmail"], "password": "Fresh-Ladder-7"}).params
 
 
-def test_an_imported_argon2_digest_signs_in(idp, api, app):
+def test_an_imported_argon2_digest_signs_in(idp, api, app, new_browser):
     digest = PasswordHasher(type=Type.I).hash("Imported-Pass-1")
     user = create(api, passwordDigest=digest, passwordAlgorithm="Argon2i")
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     assert "code" in sign_in(browser, app, {"email": user["primaryEmail"], "password": "Imported-Pass-1"}).params
     assert_error(api.post("/api/users", json={"passwordDigest": digest}), 400, "user.password_algorithm_required")
     both = {"password": "x", "passwordDigest": digest, "passwordAlgorithm": "Argon2i"}
@@ -120,9 +120,9 @@ def test_an_imported_argon2_digest_signs_in(idp, api, app):
 
 
 @pytest.mark.both_databases
-def test_suspending_ends_sessions_and_grants(idp, api, app):
+def test_suspending_ends_sessions_and_grants(idp, api, app, new_browser):
     user = idp.make_user(new_email())
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     tokens = tokens_for(idp, browser, app, user, scope="openid offline_access", prompt="consent")
     suspended = api.patch(f"/api/users/{user['id']}/is-suspended", json={"isSuspended": True})
     assert suspended.status_code == 200 and suspended.json()["isSuspended"] is True
@@ -134,9 +134,9 @@ def test_suspending_ends_sessions_and_grants(idp, api, app):
 
 
 @pytest.mark.both_databases
-def test_delete_removes_the_user(idp, api, app):
+def test_delete_removes_the_user(idp, api, app, new_browser):
     user = idp.make_user(new_email())
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     tokens_for(idp, browser, app, user)
     assert api.delete(f"/api/users/{user['id']}").status_code == 204
     assert_error(api.get(f"/api/users/{user['id']}"), 404, "entity.not_found")

@@ -407,8 +407,8 @@ def test_without_a_sender_the_page_says_the_email_could_not_be_sent(no_sender):
 
 # --- forgot password ---------------------------------------------------------------------------------
 
-def test_forgot_password_resets_it_and_leads_back_to_sign_in(idp, app, visitor, user):
-    signed_in = Browser(idp.endpoint)
+def test_forgot_password_resets_it_and_leads_back_to_sign_in(idp, app, visitor, user, new_browser):
+    signed_in = new_browser(idp)
     signed_in.sign_in_with_password(signed_in.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
                                     user["password"])
     visitor.open()

@@ -14,7 +14,6 @@ from logto import LogtoClient, LogtoConfig, UserInfoScope
 
 from idp.models import Application, User
 from tests.aliyun import AliyunStub, running_stub
-from tests.browser import Browser
 from tests.server import Server, fresh_database_url
 from tests.test_interop_logto_python import DictStorage
 
@@ -89,7 +88,7 @@ def seeded(backend: str, tmp_path: Path) -> Iterator[tuple[Server, AliyunStub, P
         yield server, stub, seed_file(tmp_path, stub)
 
 
-def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded):
+def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded, new_browser):
     server, stub, path = seeded
     first = server.cli("seed", str(path))
     state = snapshot(server)
@@ -104,14 +103,14 @@ def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded):
                              scopes=[UserInfoScope.email, UserInfoScope.customData])
         alice = LogtoClient(config, DictStorage())
         url = asyncio.run(alice.signIn("https://web.example.test/callback"))
-        asyncio.run(alice.handleSignInCallback(Browser(server.endpoint).sign_in_with_password(
+        asyncio.run(alice.handleSignInCallback(new_browser(server).sign_in_with_password(
             url, "alice@seed.test", "Correct-Horse-9")))
         assert alice.getIdTokenClaims().sub == "aliceseeded1"
         assert asyncio.run(alice.fetchUserInfo()).custom_data == {"plan": "pro"}
 
         bob = LogtoClient(config, DictStorage())
         url = asyncio.run(bob.signIn("https://web.example.test/callback"))
-        browser = Browser(server.endpoint)
+        browser = new_browser(server)
         browser.start(url)
         sent = browser.send_code("bob@fixed.test").json()["verificationId"]
         assert browser.verify_code("bob@fixed.test", sent, "000000").status_code == 200
