@@ -61,7 +61,12 @@ class Server(IdpServer):
 
     def __init__(self, database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         super().__init__(data_dir, database_url=database_url, env=extra_env)
-        self.sessions = make_sessionmaker(make_engine(database_url))
+        self.engine = make_engine(database_url)
+        self.sessions = make_sessionmaker(self.engine)
+
+    def stop(self) -> None:
+        super().stop()
+        self.engine.dispose()  # close the pooled connections; the engine opens new ones if used again
 
     def cli(self, *args: str) -> Any:
         result = subprocess.run([sys.executable, "-m", "idp", *args], env=self.env, capture_output=True, text=True,
