@@ -15,7 +15,7 @@ from idp.mail import connectors
 from idp.testing import IdpServer
 from tests.aliyun import AliyunStub, running_stub
 from tests.browser import Browser, new_email
-from tests.management import management_api
+from tests.management import management_api, settings_restored
 from tests.server import Server, fresh_database_url, reset_postgres
 
 pytest_plugins = ["pytester"]
@@ -141,3 +141,15 @@ def api(idp: Server) -> Iterator[httpx.Client]:
     """A Management API client with a valid management token (see tests/management.py)."""
     with management_api(idp) as client:
         yield client
+
+
+@pytest.fixture
+def sign_in_experience(idp: Server, api: httpx.Client) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Change the sign-in experience (a PATCH of the Management API); it is put back after the test."""
+
+    def change(document: dict[str, Any]) -> None:
+        response = api.patch("/api/sign-in-exp", json=document)
+        assert response.status_code == 200, response.text
+
+    with settings_restored(idp):
+        yield change

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 
 import pytest
@@ -38,27 +37,20 @@ def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     assert info["email"] == email and info["email_verified"] is True
 
 
-def sign_up_with_password(idp, required: bool) -> None:
-    sign_up = {"signUp": {"identifiers": ["email"], "password": required, "verify": True}}
-    idp.cli("sign-in-exp", "set", "--json", json.dumps(sign_up))
-
-
-def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app, new_browser):
-    sign_up_with_password(idp, True)
-    try:
-        email = new_email()
-        browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
-        verification_id = browser.code_verification(idp, email, "Register")
-        missing = browser.experience("POST", "/identification", {"verificationId": verification_id})
-        assert missing.status_code == 422 and missing.json()["code"] == "user.missing_profile"
-        weak = browser.experience("POST", "/profile", {"type": "password", "value": "password123"})
-        assert weak.status_code == 422 and weak.json()["code"] == "password.rejected"
-        strong = browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"})
-        assert strong.status_code == 204
-        assert browser.experience("POST", "/identification", {}).status_code == 201
-        browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
-    finally:
-        sign_up_with_password(idp, False)
+def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app, new_browser,
+                                                                     sign_in_experience):
+    sign_in_experience({"signUp": {"identifiers": ["email"], "password": True, "verify": True}})
+    email = new_email()
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
+    verification_id = browser.code_verification(idp, email, "Register")
+    missing = browser.experience("POST", "/identification", {"verificationId": verification_id})
+    assert missing.status_code == 422 and missing.json()["code"] == "user.missing_profile"
+    weak = browser.experience("POST", "/profile", {"type": "password", "value": "password123"})
+    assert weak.status_code == 422 and weak.json()["code"] == "password.rejected"
+    strong = browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"})
+    assert strong.status_code == 204
+    assert browser.experience("POST", "/identification", {}).status_code == 201
+    browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
     again = new_browser(idp)
     callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email,
                                            "Tall-Ladder-42")

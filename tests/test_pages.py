@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
@@ -118,14 +117,6 @@ def age_codes(idp, email: str, seconds: int) -> None:
         rows = db.scalars(select(VerificationCode).where(VerificationCode.email_key == users.email_key(email)))
         for row in rows:
             row.created_at -= timedelta(seconds=seconds)
-
-
-def sign_in_experience(idp, document: str) -> None:
-    idp.cli("sign-in-exp", "set", "--json", document)
-
-
-def use_sign_up_password(idp, required: bool) -> None:
-    sign_in_experience(idp, json.dumps({"signUp": {"identifiers": ["email"], "password": required, "verify": True}}))
 
 
 # --- the pages themselves --------------------------------------------------------------------------
@@ -355,19 +346,15 @@ def test_register_without_a_password_by_default(idp, app, visitor):
     lands_on_client(app, visitor.submit(password_page, "/register/password", skip="yes"))
 
 
-def test_register_requires_the_password_when_the_sign_up_does(idp, app, visitor):
-    use_sign_up_password(idp, True)
-    try:
-        email = new_email()
-        page = register_code_page(visitor, email)
-        password_page = visitor.submit(page, "/register/code", code=idp.last_code(email))
-        assert ("skip", "yes") not in password_page.form("/register/password").buttons
-        skipped = visitor.submit(password_page, "/register/password", skip="yes")
-        assert skipped.status == 422 and skipped.error_code == "user.missing_profile"
-        lands_on_client(app, visitor.submit(skipped, "/register/password", password=NEW_PASSWORD,
-                                            confirm=NEW_PASSWORD))
-    finally:
-        use_sign_up_password(idp, False)
+def test_register_requires_the_password_when_the_sign_up_does(idp, app, visitor, sign_in_experience):
+    sign_in_experience({"signUp": {"identifiers": ["email"], "password": True, "verify": True}})
+    email = new_email()
+    page = register_code_page(visitor, email)
+    password_page = visitor.submit(page, "/register/code", code=idp.last_code(email))
+    assert ("skip", "yes") not in password_page.form("/register/password").buttons
+    skipped = visitor.submit(password_page, "/register/password", skip="yes")
+    assert skipped.status == 422 and skipped.error_code == "user.missing_profile"
+    lands_on_client(app, visitor.submit(skipped, "/register/password", password=NEW_PASSWORD, confirm=NEW_PASSWORD))
 
 
 def test_register_with_a_taken_email_says_so(idp, visitor, user):
@@ -379,16 +366,13 @@ def test_register_with_a_taken_email_says_so(idp, visitor, user):
     assert 'href="http://127.0.0.1' in taken.text and '/sign-in"' in taken.text
 
 
-def test_closed_registration_hides_the_link_and_refuses_the_form(idp, visitor):
-    sign_in_experience(idp, '{"signInMode": "SignIn"}')
-    try:
-        page = visitor.open(ui_locales="fr")
-        assert page.status == 200 and "/register\"" not in page.text
-        refused = visitor.submit(visitor.get("/register"), "/register", email=new_email())
-        assert refused.status == 403 and refused.error_code == "auth.forbidden"
-        assert "Cette action n’est pas autorisée ici." in refused.text
-    finally:
-        sign_in_experience(idp, '{"signInMode": "SignInAndRegister"}')
+def test_closed_registration_hides_the_link_and_refuses_the_form(idp, visitor, sign_in_experience):
+    sign_in_experience({"signInMode": "SignIn"})
+    page = visitor.open(ui_locales="fr")
+    assert page.status == 200 and "/register\"" not in page.text
+    refused = visitor.submit(visitor.get("/register"), "/register", email=new_email())
+    assert refused.status == 403 and refused.error_code == "auth.forbidden"
+    assert "Cette action n’est pas autorisée ici." in refused.text
 
 
 def test_without_a_sender_the_page_says_the_email_could_not_be_sent(no_sender):

@@ -182,9 +182,9 @@ def test_authorization_code_is_not_an_access_token(idp, browser, app, user):
     assert_invalid_token(userinfo(idp, callback.code))
 
 
-def test_jwt_access_token_for_a_resource_is_not_accepted(idp, browser, app, user):
+def test_jwt_access_token_for_a_resource_is_not_accepted(idp, browser, app, user, api):
     indicator = f"https://{secrets.token_hex(4)}.api.example.test"
-    idp.cli("resource", "create", "--indicator", indicator)
+    assert api.post("/api/resources", json={"name": "API", "indicator": indicator}).status_code == 201
     tokens = exchange(idp, app, sign_in(browser, app, user, resource=indicator), resource=indicator).json()
     assert tokens["access_token"].count(".") == 2
 
