@@ -1,4 +1,5 @@
-"""A cookie-keeping HTTP client that walks the sign-in flow as a browser (or a custom UI) would."""
+"""A cookie-keeping HTTP client that walks the sign-in flow as a browser (or a custom UI) would;
+the sign-in itself is idp.testing's, which the suite thereby tests too."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Steps that the token, ID token, userinfo, refresh and logout tests share.
-
-Each step is what a relying party (or its user's browser) does over HTTP against a running idp.
-"""
+"""Steps the tests share: what a relying party (or its user's browser) does over HTTP against a
+running idp, and reading the forms of idp's pages."""
 
 from __future__ import annotations
 
