@@ -20,11 +20,20 @@ from typing import Any
 
 from bench import procfs
 from bench.http1 import Connection, Response
-from bench.oidc import (FORM, authorize_query, basic_auth, code_body, code_from, pkce_pair, public_key,
-                        refresh_body, verify_id_token)
+from bench.oidc import (
+    FORM,
+    authorize_query,
+    basic_auth,
+    code_body,
+    code_from,
+    pkce_pair,
+    public_key,
+    refresh_body,
+    verify_id_token,
+)
 
 
-class Exhausted(Exception):
+class ExhaustedError(Exception):
     """The user has nothing left to send (no collected code)."""
 
 
@@ -88,7 +97,7 @@ class Operations:
 
     async def exchange_code(self, user: User) -> float:
         if not user.codes:
-            raise Exhausted
+            raise ExhaustedError
         code, verifier = user.codes.pop()
         started = time.perf_counter()
         response = await self._token(user, code_body(code, verifier, self.target["redirect_uri"]))
@@ -132,9 +141,9 @@ async def measure(users: list[User], operation: Operation, seconds: float, pids:
             started = time.perf_counter()
             try:
                 token_latency = await operation(user)
-            except Exhausted:
+            except ExhaustedError:
                 return
-            except Exception as error:  # counted and reported; the connection starts afresh
+            except Exception as error:  # noqa: BLE001 (counted and reported; the connection starts afresh)
                 errors[f"{type(error).__name__}: {str(error)[:100]}"] += 1
                 user.reset()
                 await asyncio.sleep(0.01)

@@ -60,8 +60,8 @@ def run(args: Any, workdir: Path, here: Path, concurrency: int = 8) -> dict[str,
         load.wait()
     finally:
         server.stop()
-    sections = [f"idp-sqlite-1w, full flows at c{concurrency} under py-spy: {measured['rps']:.0f} flows/s "
-                f"(server {measured['server_cores']:.2f} cores)"]
+    sections = [(f"idp-sqlite-1w, full flows at c{concurrency} under py-spy: {measured['rps']:.0f} flows/s "
+                 f"(server {measured['server_cores']:.2f} cores)")]
     for mode, raw_file in raw_files.items():
         title = "GIL holder only (--gil)" if mode == "gil" else "all threads not idle"
         sections.append(f"===== {title}: {raw_file.name}\n\n{summarize(raw_file.read_text())}")

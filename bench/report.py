@@ -89,7 +89,8 @@ def number(value: float | None, digits: int = 0) -> str:
 
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
              for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -123,20 +124,21 @@ def error_mark(cell: dict[str, Any]) -> str:
 
 def render(results: dict[str, Any]) -> str:
     servers = results["servers"]
-    header = ["median of repeats"] + list(servers)
-    rows = scenario_rows(servers) + [
-        ["cold start s (first)"] + [f"{number(s['cold_start_s'], 3)} ({number(s['first_start_s'], 2)})"
-                                    for s in servers.values()],
-        ["idle RSS MB (PSS)"] + [f"{number(s['idle_rss_mb'], 1)} ({number(s['idle_pss_mb'], 1)})"
-                                 for s in servers.values()],
-        ["loaded RSS MB"] + [number(s["loaded_rss_mb"], 1) for s in servers.values()],
+    header = ["median of repeats", *servers]
+    rows = [
+        *scenario_rows(servers),
+        ["cold start s (first)", *(f"{number(s['cold_start_s'], 3)} ({number(s['first_start_s'], 2)})"
+                                   for s in servers.values())],
+        ["idle RSS MB (PSS)", *(f"{number(s['idle_rss_mb'], 1)} ({number(s['idle_pss_mb'], 1)})"
+                                for s in servers.values())],
+        ["loaded RSS MB", *(number(s["loaded_rss_mb"], 1) for s in servers.values())],
     ]
     signing = results["signing_ceiling"]
-    parts = [f"machine: {results['machine']['cpus']} cores, load average at start "
-             f"{', '.join(f'{x:.1f}' for x in results['machine'].get('loadavg_at_start', []))}",
+    parts = [(f"machine: {results['machine']['cpus']} cores, load average at start "
+              f"{', '.join(f'{x:.1f}' for x in results['machine'].get('loadavg_at_start', []))}"),
              table(header, rows),
-             f"\nES384 signing ceiling, one core: joserfc jwt.encode {number(signing['joserfc_jwt_per_s'])}/s, "
-             f"bare cryptography sign {number(signing['cryptography_sign_per_s'])}/s"]
+             (f"\nES384 signing ceiling, one core: joserfc jwt.encode {number(signing['joserfc_jwt_per_s'])}/s, "
+              f"bare cryptography sign {number(signing['cryptography_sign_per_s'])}/s")]
     parts += [render_targets(results["targets"])] if results["targets"] else []
     parts += [f"skipped {name}: {why}" for name, why in results["skipped"].items()]
     cores = [c["client_cores"] for s in servers.values() for c in s["scenarios"].values() if c.get("client_cores")]
@@ -166,5 +168,5 @@ def render_targets(targets: dict[str, list[dict[str, Any]]]) -> str:
                 continue
             digits = 3 if row["unit"] == "s" else (1 if row["unit"] in ("MB", "%") else 2)
             cells.append(f"{number(row['value'], digits)}{row['unit']} {'met' if row['met'] else 'NOT met'}")
-        rows.append([label, goals[label]] + cells)
-    return "\n" + table(["target (idp vs node)", "goal"] + names, rows)
+        rows.append([label, goals[label], *cells])
+    return "\n" + table(["target (idp vs node)", "goal", *names], rows)

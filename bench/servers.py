@@ -68,13 +68,14 @@ class Server:
 
     def start(self, timeout: float = 60) -> float:
         """Start the process; return the seconds from spawn to the first 200 from discovery."""
-        log = open(self.workdir / f"{self.spec.name}.log", "a")
+        log = self.workdir / f"{self.spec.name}.log"
         started = time.perf_counter()
-        self.process = subprocess.Popen(self._command(), env=self._env(), stdout=log, stderr=subprocess.STDOUT,
-                                        cwd=NODE_DIR if self.spec.kind == "node" else HERE.parent)
+        with log.open("a") as output:  # the process keeps its own
+            self.process = subprocess.Popen(self._command(), env=self._env(), stdout=output, stderr=subprocess.STDOUT,
+                                            cwd=NODE_DIR if self.spec.kind == "node" else HERE.parent)
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.spec.name} exited with {self.process.returncode}; see {log.name}")
+                raise RuntimeError(f"{self.spec.name} exited with {self.process.returncode}; see {log}")
             if discovery_status(self.port) == 200:
                 return time.perf_counter() - started
             time.sleep(0.002)
@@ -127,7 +128,8 @@ class Server:
         if self.spec.database == "sqlite":
             return f"sqlite:///{self.workdir / self.spec.name}.db"
         if self.spec.database == "postgres":
-            assert postgres_url, "no PostgreSQL URL"
+            if not postgres_url:
+                raise ValueError("no PostgreSQL URL")
             return fresh_postgres(postgres_url, "idp_bench")
         return None
 
@@ -183,5 +185,5 @@ def postgres_problem(admin_url: str) -> str | None:
 
         with psycopg.connect(admin_url, connect_timeout=3):
             return None
-    except Exception as error:  # ImportError or any connection failure
+    except Exception as error:  # noqa: BLE001 (ImportError or any connection failure)
         return f"{type(error).__name__}: {error}"

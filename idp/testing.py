@@ -63,10 +63,9 @@ class IdpServer:
         """Start one `idp serve` process (call again with another port for a second worker)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = self.env if port is None else {**self.env, "IDP_PORT": str(port)}
-        log = open(self.data_dir / f"server-{len(self.processes)}.log", "w")
         command = [sys.executable, "-m", "idp", "serve", *([] if demo else ["--no-demo"]), *args]
-        process = subprocess.Popen(command, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        with open(self.data_dir / f"server-{len(self.processes)}.log", "w") as log:  # the process keeps its own
+            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         self.processes.append(process)
         wait_ready(f"http://127.0.0.1:{port or self.port}", process)
         return process
@@ -77,6 +76,8 @@ class IdpServer:
         for process in self.processes:
             process.wait(10)
         self.processes.clear()
+        self.http.close()  # its connections led to the stopped processes; a new start gets a new client
+        self.http = httpx.Client(timeout=30)
 
     def __enter__(self) -> IdpServer:
         self.start()
@@ -145,10 +146,7 @@ class HeadlessSignIn:
         redirect_uri = self.app["redirect_uris"][0]
         try:
             self.authorize(redirect_uri, scope, verifier)
-            self.experience("PUT", "", {"interactionEvent": "SignIn"})
-            verification_id = self.verify(email, password)
-            self.experience("POST", "/identification", {"verificationId": verification_id})
-            redirect_to = self.experience("POST", "/submit").json()["redirectTo"]
+            redirect_to = complete_sign_in(self.browser, email, password, mailbox=self.server)
             code = self.follow_to_client(redirect_to, redirect_uri)
         finally:
             self.browser.close()
@@ -164,20 +162,10 @@ class HeadlessSignIn:
             raise AssertionError(f"the authorization request was refused: {response.status_code} {response.text[:300]}")
 
     def verify(self, email: str, password: str | None) -> str:
-        identifier = {"type": "email", "value": email}
-        if password is not None:
-            body = {"identifier": identifier, "password": password}
-            return self.experience("POST", "/verification/password", body).json()["verificationId"]
-        sent = self.experience("POST", "/verification/verification-code",
-                               {"identifier": identifier, "interactionEvent": "SignIn"}).json()["verificationId"]
-        body = {"identifier": identifier, "verificationId": sent, "code": self.server.last_code(email)}
-        return self.experience("POST", "/verification/verification-code/verify", body).json()["verificationId"]
+        return verify(self.browser, email, password, mailbox=self.server)
 
     def experience(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        response = self.browser.request(method, f"/api/experience{path}", json=body)
-        if response.status_code >= 400:
-            raise AssertionError(f"{method} /api/experience{path} answered {response.status_code}: {response.text}")
-        return response
+        return experience(self.browser, method, path, body)
 
     def follow_to_client(self, url: str, redirect_uri: str) -> str:
         response = self.browser.get(url)
@@ -203,6 +191,39 @@ class HeadlessSignIn:
         keys = KeySet.import_key_set(self.server.http.get(f"{self.server.issuer}/jwks").json())
         tokens["id_token_claims"] = jwt.decode(tokens["id_token"], keys, algorithms=["ES384", "RS256"]).claims
         return tokens
+
+
+def complete_sign_in(browser: httpx.Client, email: str, password: str | None = None, *,
+                     mailbox: IdpServer | None = None) -> str:
+    """Sign `email` in on the pending authorization request of `browser` (an `httpx.Client` whose
+    base URL is idp's endpoint): by password, or else by the email code read from `mailbox`'s
+    outbox. Returns the URL at which idp resumes the request; `browser` keeps the session."""
+    experience(browser, "PUT", "", {"interactionEvent": "SignIn"})
+    verification_id = verify(browser, email, password, mailbox=mailbox)
+    experience(browser, "POST", "/identification", {"verificationId": verification_id})
+    return str(experience(browser, "POST", "/submit").json()["redirectTo"])
+
+
+def verify(browser: httpx.Client, email: str, password: str | None, *, mailbox: IdpServer | None = None) -> str:
+    """Verify `email` by password, or else by an email code read from `mailbox`; returns the verificationId."""
+    identifier = {"type": "email", "value": email}
+    if password is not None:
+        body = {"identifier": identifier, "password": password}
+        return str(experience(browser, "POST", "/verification/password", body).json()["verificationId"])
+    if mailbox is None:
+        raise ValueError("a sign-in by email code needs the server whose outbox receives the code")
+    sent = experience(browser, "POST", "/verification/verification-code",
+                      {"identifier": identifier, "interactionEvent": "SignIn"}).json()["verificationId"]
+    body = {"identifier": identifier, "verificationId": sent, "code": mailbox.last_code(email)}
+    return str(experience(browser, "POST", "/verification/verification-code/verify", body).json()["verificationId"])
+
+
+def experience(browser: httpx.Client, method: str, path: str, body: Any = None) -> httpx.Response:
+    """One Experience API call; an error answer raises AssertionError with idp's explanation."""
+    response = browser.request(method, f"/api/experience{path}", json=body)
+    if response.status_code >= 400:
+        raise AssertionError(f"{method} /api/experience{path} answered {response.status_code}: {response.text}")
+    return response
 
 
 def wait_ready(endpoint: str, process: subprocess.Popen, timeout: float = 30) -> None:

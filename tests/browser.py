@@ -1,4 +1,5 @@
-"""A cookie-keeping HTTP client that walks the sign-in flow as a browser (or a custom UI) would."""
+"""A cookie-keeping HTTP client that walks the sign-in flow as a browser (or a custom UI) would;
+the sign-in itself is idp.testing's, which the suite thereby tests too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+
+from idp.testing import IdpServer, complete_sign_in
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -52,20 +55,15 @@ class Browser:
     def experience(self, method: str, path: str, body: Any = None) -> httpx.Response:
         return self.http.request(method, f"/api/experience{path}", json=body)
 
-    def sign_in_with_password(self, url: str, identifier: str, password: str) -> str:
+    def sign_in_with_password(self, url: str, email: str, password: str) -> str:
         """From an authorization URL to the redirect back to the client, through the Experience API."""
+        self.land(url)
+        return self.finish(complete_sign_in(self.http, email, password))
+
+    def land(self, url: str) -> None:
+        """Open an authorization URL and arrive on the sign-in page of the request it starts."""
         landing = self.follow(url)
         assert landing.status_code == 200 and landing.url.path == "/sign-in", landing.text[:300]
-        assert self.experience("PUT", "", {"interactionEvent": "SignIn"}).status_code == 204
-        kind = "email" if "@" in identifier else "username"
-        verified = self.experience("POST", "/verification/password",
-                                   {"identifier": {"type": kind, "value": identifier}, "password": password})
-        assert verified.status_code == 200, verified.text
-        identified = self.experience("POST", "/identification", {"verificationId": verified.json()["verificationId"]})
-        assert identified.status_code == 204, identified.text
-        submitted = self.experience("POST", "/submit")
-        assert submitted.status_code == 200, submitted.text
-        return self.finish(submitted.json()["redirectTo"])
 
     def start(self, url: str, event: str = "SignIn") -> None:
         landing = self.follow(url)
@@ -91,14 +89,9 @@ class Browser:
         assert verified.status_code == 200, verified.text
         return verification_id
 
-    def sign_in_with_code(self, server: Any, url: str, email: str) -> str:
-        self.start(url, "SignIn")
-        verification_id = self.code_verification(server, email)
-        identified = self.experience("POST", "/identification", {"verificationId": verification_id})
-        assert identified.status_code == 204, identified.text
-        submitted = self.experience("POST", "/submit")
-        assert submitted.status_code == 200, submitted.text
-        return self.finish(submitted.json()["redirectTo"])
+    def sign_in_with_code(self, server: IdpServer, url: str, email: str) -> str:
+        self.land(url)
+        return self.finish(complete_sign_in(self.http, email, mailbox=server))
 
     def finish(self, redirect_to: str) -> str:
         response = self.follow(redirect_to)

@@ -1,7 +1,5 @@
-"""Steps that the token, ID token, userinfo, refresh and logout tests share.
-
-Each step is what a relying party (or its user's browser) does over HTTP against a running idp.
-"""
+"""Steps the tests share: what a relying party (or its user's browser) does over HTTP against a
+running idp, and reading the forms of idp's pages."""
 
 from __future__ import annotations
 
@@ -10,9 +8,8 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -72,15 +69,22 @@ def client_post(idp: Server, app: dict, path: str, form: dict[str, Any]) -> http
     return httpx.post(f"{idp.issuer}/{path}", data={"client_id": app["id"], **form})
 
 
+def client_credentials(idp: Server, app: dict, **form: str) -> httpx.Response:
+    return client_post(idp, app, "token", {"grant_type": "client_credentials", **form})
+
+
 def exchange(idp: Server, app: dict, callback: Callback, **form: Any) -> httpx.Response:
     data = {"grant_type": "authorization_code", "code": callback.code, "redirect_uri": app["redirect_uris"][0],
             "code_verifier": callback.verifier, **form}
     return client_post(idp, app, "token", data)
 
 
-def redeem(idp: Server, app: dict, callback_url: str) -> dict[str, Any]:
-    """Exchange the code in a redirect back to `app` (no PKCE) and return the tokens."""
-    response = exchange(idp, app, Callback(query(callback_url), None))
+def redeem(idp: Server, app: dict, callback: str | Callback, **form: Any) -> dict[str, Any]:
+    """Exchange the code of a redirect back to `app` (its URL, then without PKCE, or a Callback)
+    and return the tokens."""
+    if isinstance(callback, str):
+        callback = Callback(query(callback), None)
+    response = exchange(idp, app, callback, **form)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -159,29 +163,51 @@ def is_signed_in(browser: Browser, app: dict) -> bool:
     return "code" in params
 
 
+@dataclass
+class Form:
+    """One form of a page: where it posts, its own attributes, its fields (name → value) and its
+    submit buttons (name, value)."""
+
+    action: str
+    attributes: dict[str, str]
+    fields: dict[str, str] = field(default_factory=dict)
+    buttons: list[tuple[str | None, str | None]] = field(default_factory=list)
+
+
 class FormReader(HTMLParser):
-    """The action and fields of the first form on a page."""
+    """Every form of a page, in order, with the fields and buttons inside it."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.action: str | None = None
-        self.attributes: dict[str, str | None] = {}
-        self.fields: dict[str, str] = {}
+        self.forms: list[Form] = []
+        self.inside = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = values.get("action")
-            self.attributes = values
-        elif tag == "input" and values.get("name"):
-            self.fields[values["name"] or ""] = values.get("value") or ""
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append(Form(values.get("action", ""), values))
+            self.inside = True
+        elif self.inside and tag == "input" and values.get("name"):
+            self.forms[-1].fields[values["name"]] = values.get("value", "")
+        elif self.inside and tag == "button":
+            self.forms[-1].buttons.append((values.get("name"), values.get("value")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
 
 
-def read_form(html: str) -> FormReader:
+def read_forms(html: str) -> list[Form]:
     reader = FormReader()
     reader.feed(html)
-    assert reader.action, html[:500]
-    return reader
+    return reader.forms
+
+
+def read_form(html: str) -> Form:
+    """The first form of a page (it must have one, with an action)."""
+    forms = read_forms(html)
+    assert forms and forms[0].action, html[:500]
+    return forms[0]
 
 
 @contextmanager
@@ -191,15 +217,3 @@ def open_browser(server: Server) -> Iterator[Browser]:
         yield browser
     finally:
         browser.close()
-
-
-@contextmanager
-def short_lived_server(folder: Path, **ttls: int) -> Iterator[Server]:
-    """A dedicated idp whose lifetimes (seconds) are short enough to watch things expire."""
-    env = {f"IDP_{name.upper()}": str(seconds) for name, seconds in ttls.items()}
-    server = Server(database_url=f"sqlite:///{folder}/idp.db", data_dir=folder, extra_env=env)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

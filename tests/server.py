@@ -8,18 +8,20 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from idp import security
 from idp.db import make_engine, make_sessionmaker
 from idp.store import apps, users
 from idp.testing import IdpServer, free_port
 
-__all__ = ["Server", "free_port", "create_database", "fresh_database_url", "reset_postgres", "two_workers"]
+__all__ = ["Server", "create_database", "free_port", "fresh_database_url", "reset_postgres", "two_workers"]
 
 
 def reset_postgres(url: str) -> None:
@@ -59,7 +61,12 @@ class Server(IdpServer):
 
     def __init__(self, database_url: str, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         super().__init__(data_dir, database_url=database_url, env=extra_env)
-        self.sessions = make_sessionmaker(make_engine(database_url))
+        self.engine = make_engine(database_url)
+        self.sessions = make_sessionmaker(self.engine)
+
+    def stop(self) -> None:
+        super().stop()
+        self.engine.dispose()  # close the pooled connections; the engine opens new ones if used again
 
     def cli(self, *args: str) -> Any:
         result = subprocess.run([sys.executable, "-m", "idp", *args], env=self.env, capture_output=True, text=True,
@@ -78,18 +85,20 @@ class Server(IdpServer):
             app, secret = apps.create(
                 tx, name=extra.pop("name", "Test app"), type=type,
                 redirect_uris=redirect_uris if redirect_uris is not None else ["https://rp.example.test/cb"],
-                post_logout_redirect_uris=post_logout_redirect_uris or [], now=datetime.now(timezone.utc), **extra,
+                post_logout_redirect_uris=post_logout_redirect_uris or [], now=datetime.now(UTC), **extra,
             )
             return apps.to_json(app, secret)
 
     def make_user(self, email: str, password: str | None = "Correct-Horse-9", **extra: Any) -> dict[str, Any]:
         with self.db() as tx:
-            user = users.create(tx, now=datetime.now(timezone.utc), email=email, password=password, **extra)
+            user = users.create(tx, now=datetime.now(UTC), email=email,
+                                password_hash=password_hash(password) if password else None, **extra)
             return {**users.to_json(user), "password": password, "email": email}
 
 
 @contextmanager
-def two_workers(backend: str, folder: Path, name: str, env: dict[str, str] | None = None) -> Iterator[tuple[Server, str]]:
+def two_workers(backend: str, folder: Path, name: str,
+                env: dict[str, str] | None = None) -> Iterator[tuple[Server, str]]:
     """Two `idp serve` processes on one fresh database: the server (first worker) and the second
     worker's base URL."""
     server = Server(database_url=fresh_database_url(backend, folder, name), data_dir=folder,
@@ -101,3 +110,10 @@ def two_workers(backend: str, folder: Path, name: str, env: dict[str, str] | Non
         yield server, f"http://127.0.0.1:{other_port}"
     finally:
         server.stop()
+
+
+@cache
+def password_hash(password: str) -> str:
+    """idp's hash of `password`, computed once per password: argon2 is slow on purpose, and most
+    test users share one password."""
+    return security.hash_password(password)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ def form(secret: str = ACCESS_KEY_SECRET, *, now: datetime | None = None, drop: 
         "Version": "2015-11-23", "AccessKeyId": ACCESS_KEY_ID, "RegionId": "cn-hangzhou",
         "AccountName": "no-reply@mail.example.test", "ReplyToAddress": "false", "AddressType": "1",
         "ToAddress": "alice@example.test", "Subject": "Your code 123456", "HtmlBody": "<p>123456</p>",
-        "SignatureNonce": str(uuid.uuid4()), "Timestamp": timestamp(now or datetime.now(timezone.utc)),
+        "SignatureNonce": str(uuid.uuid4()), "Timestamp": timestamp(now or datetime.now(UTC)),
         **overrides,
     }
     if drop:
@@ -77,12 +77,12 @@ def test_an_unknown_access_key_is_not_found(stub):
 
 @pytest.mark.parametrize("skew", [timedelta(minutes=16), timedelta(minutes=-16)])
 def test_a_timestamp_more_than_15_minutes_off_is_expired(stub, skew):
-    stale = form(now=datetime.now(timezone.utc) + skew)
+    stale = form(now=datetime.now(UTC) + skew)
     assert refusal(httpx.post(stub.url, data=stale)) == (400, "InvalidTimeStamp.Expired")
 
 
 def test_a_timestamp_within_15_minutes_is_accepted(stub):
-    assert httpx.post(stub.url, data=form(now=datetime.now(timezone.utc) - timedelta(minutes=14))).status_code == 200
+    assert httpx.post(stub.url, data=form(now=datetime.now(UTC) - timedelta(minutes=14))).status_code == 200
 
 
 def test_a_malformed_timestamp_is_refused(stub):

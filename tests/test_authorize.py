@@ -19,17 +19,20 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
+from idp.settings import Settings
+from idp.testing import complete_sign_in
 from tests.browser import Browser, pkce_pair
+from tests.flows import Callback, redeem, verify_jwt
 from tests.server import Server
 
 R1 = "https://rp.example.test/cb"
@@ -68,16 +71,7 @@ def authorize(browser: Browser, params, method: str = "GET") -> httpx.Response:
 
 def resume_url(browser: Browser, user: dict) -> str:
     """On the sign-in step of a pending request: sign in through the Experience API; the URL to resume at."""
-    assert browser.experience("PUT", "", {"interactionEvent": "SignIn"}).status_code == 204
-    verified = browser.experience("POST", "/verification/password",
-                                  {"identifier": {"type": "email", "value": user["email"]},
-                                   "password": user["password"]})
-    assert verified.status_code == 200, verified.text
-    identified = browser.experience("POST", "/identification", {"verificationId": verified.json()["verificationId"]})
-    assert identified.status_code == 204, identified.text
-    submitted = browser.experience("POST", "/submit")
-    assert submitted.status_code == 200, submitted.text
-    return submitted.json()["redirectTo"]
+    return complete_sign_in(browser.http, user["email"], user["password"])
 
 
 def finish_sign_in(browser: Browser, user: dict) -> str:
@@ -130,26 +124,12 @@ def assert_error_page(response: httpx.Response, *forbidden: str) -> None:
         assert not re.search(r"""(href|src|action)=["'][^"']*""" + re.escape(text), body)
 
 
-def exchange(idp: Server, app: dict, code: str, redirect_uri: str = R1, verifier: str | None = None) -> dict:
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-    if verifier:
-        data["code_verifier"] = verifier
-    if app.get("secret"):
-        response = httpx.post(f"{idp.issuer}/token", data=data, auth=(app["id"], app["secret"]))
-    else:
-        response = httpx.post(f"{idp.issuer}/token", data={**data, "client_id": app["id"]})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def id_claims(idp: Server, token: str) -> dict:
-    keys = KeySet.import_key_set(httpx.get(f"{idp.issuer}/jwks").json())
-    return jwt.decode(token, keys, algorithms=["ES384", "RS256"]).claims
+    return verify_jwt(idp, token, ["ES384", "RS256"]).claims
 
 
 def signed_in_tokens(idp: Server, browser: Browser, app: dict, user: dict, **changes: str | None) -> dict:
-    code = callback_of(sign_in(browser, user, request_params(app, **changes)))["code"]
-    return exchange(idp, app, code)
+    return redeem(idp, app, Callback(callback_of(sign_in(browser, user, request_params(app, **changes))), None))
 
 
 @pytest.fixture
@@ -171,14 +151,14 @@ def test_code_returns_to_the_redirect_uri_with_exact_state_and_iss(idp, browser,
     params = callback_of(sign_in(browser, user, request_params(app)))
     assert set(params) == {"code", "state", "iss"}
     assert params["state"] == STATE and params["iss"] == idp.issuer
-    tokens = exchange(idp, app, params["code"])
+    tokens = redeem(idp, app, Callback(params, None))
     assert id_claims(idp, tokens["id_token"])["nonce"] == "n-0S6"
 
 
 def test_authorization_request_may_be_a_posted_form(idp, browser, app, user):
     params = callback_of(sign_in(browser, user, request_params(app), method="POST"))
     assert params["state"] == STATE and params["iss"] == idp.issuer
-    assert id_claims(idp, exchange(idp, app, params["code"])["id_token"])["sub"] == user["id"]
+    assert id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])["sub"] == user["id"]
 
 
 def test_posted_request_with_a_session_redirects_with_303(idp, browser, app, user):
@@ -232,8 +212,7 @@ def test_login_hint_is_escaped_in_the_page(idp, browser, app):
 def test_valid_s256_pkce_completes(idp, browser, app, user):
     verifier, challenge = pkce_pair()
     params = request_params(app, code_challenge=challenge, code_challenge_method="S256")
-    code = callback_of(sign_in(browser, user, params))["code"]
-    assert "id_token" in exchange(idp, app, code, verifier=verifier)
+    assert "id_token" in redeem(idp, app, Callback(callback_of(sign_in(browser, user, params)), verifier))
 
 
 def test_unknown_scopes_are_never_granted(idp, browser, app, user):
@@ -324,9 +303,9 @@ def test_request_object_error_goes_to_the_query_redirect_uri(idp, browser, app):
 
 
 class CountingHandler(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         CountingHandler.hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -371,7 +350,7 @@ def test_sign_in_form_fields_cannot_change_the_stored_request(idp, browser, app,
     assert submitted.status_code == 303
     params = callback_of(browser.finish(submitted.headers["location"]))
     assert params["state"] == STATE
-    assert exchange(idp, app, params["code"])["scope"] == "openid"
+    assert redeem(idp, app, Callback(params, None))["scope"] == "openid"
 
 
 def test_resume_url_parameters_cannot_change_the_stored_request(idp, browser, app, user):
@@ -379,7 +358,7 @@ def test_resume_url_parameters_cannot_change_the_stored_request(idp, browser, ap
     resume = resume_url(browser, user)
     params = callback(browser.http.get(resume + "?" + urlencode(TAMPERED)))
     assert params["state"] == STATE
-    tokens = exchange(idp, app, params["code"])
+    tokens = redeem(idp, app, Callback(params, None))
     assert tokens["scope"] == "openid" and "refresh_token" not in tokens
 
 
@@ -487,7 +466,7 @@ def test_registered_query_is_kept_and_parameters_appended(idp, browser, query_ap
     assert location.startswith(R1Q + "&code=")
     params = callback_of(location, R1Q)
     assert params["tenant"] == "1" and params["state"] == STATE and params["iss"] == idp.issuer
-    exchange(idp, query_app, params["code"], redirect_uri=R1Q)
+    redeem(idp, query_app, Callback(params, None), redirect_uri=R1Q)
 
 
 def test_redirect_error_keeps_the_registered_query(idp, browser, query_app):
@@ -509,7 +488,7 @@ def test_different_query_shows_an_error_page(idp, browser, query_app, redirect_u
 
 @pytest.mark.parametrize("name,evil", [("client_id", "unknown-client"), ("redirect_uri", EVIL)])
 def test_repeated_client_id_or_redirect_uri_shows_an_error_page(idp, browser, app, name, evil):
-    pairs = list(request_params(app).items()) + [(name, evil)]
+    pairs = [*request_params(app).items(), (name, evil)]
     assert_error_page(authorize(browser, pairs), "evil.test")
 
 
@@ -520,12 +499,12 @@ def test_repeated_parameter_is_invalid_request(idp, browser, app, name):
     values = {"scope": "openid", "nonce": "n", "code_challenge": challenge, "response_type": "code",
               "prompt": "login", "max_age": "60", "code_challenge_method": "S256", "login_hint": "a@example.test",
               "id_token_hint": "a.b.c"}
-    pairs = list(request_params(app).items()) + [(name, values[name]), (name, values[name])]
+    pairs = [*request_params(app).items(), (name, values[name]), (name, values[name])]
     assert_redirect_error(authorize(browser, pairs), idp, {"invalid_request"})
 
 
 def test_repeated_state_is_invalid_request_without_echoing_either(idp, browser, app):
-    pairs = list(request_params(app).items()) + [("state", "second")]
+    pairs = [*request_params(app).items(), ("state", "second")]
     assert_redirect_error(authorize(browser, pairs), idp, {"invalid_request"}, state=None)
 
 
@@ -544,10 +523,10 @@ def test_empty_state_is_treated_as_absent(idp, browser, app, user):
     assert "state" not in params and "code" in params
 
 
-def test_several_resource_indicators_are_allowed(idp, browser, app, user):
+def test_several_resource_indicators_are_allowed(idp, browser, app, user, api):
     indicators = [f"https://api{n}-{secrets.token_hex(3)}.example.test" for n in (1, 2)]
     for indicator in indicators:
-        idp.cli("resource", "create", "--indicator", indicator)
+        assert api.post("/api/resources", json={"name": "API", "indicator": indicator}).status_code == 201
     pairs = list(request_params(app).items()) + [("resource", indicator) for indicator in indicators]
     params = callback_of(sign_in(browser, user, pairs))
     assert "code" in params
@@ -569,8 +548,7 @@ def test_public_client_with_s256_gets_tokens(idp, browser, app_type, user):
     public = idp.make_app(type=app_type)
     verifier, challenge = pkce_pair()
     params = request_params(public, code_challenge=challenge, code_challenge_method="S256")
-    code = callback_of(sign_in(browser, user, params))["code"]
-    assert "id_token" in exchange(idp, public, code, verifier=verifier)
+    assert "id_token" in redeem(idp, public, Callback(callback_of(sign_in(browser, user, params)), verifier))
 
 
 # ---- AZ-14, AZ-15, AZ-16: prompt and max_age with a session ----------------------------------
@@ -578,8 +556,8 @@ def test_public_client_with_s256_gets_tokens(idp, browser, app_type, user):
 
 def test_prompt_none_with_session_returns_the_same_sign_in(idp, browser, app, user):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, max_age="10000")["id_token"])
-    code = callback(authorize(browser, request_params(app, prompt="none", max_age="10000")))["code"]
-    again = id_claims(idp, exchange(idp, app, code)["id_token"])
+    params = callback(authorize(browser, request_params(app, prompt="none", max_age="10000")))
+    again = id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])
     assert again["sub"] == first["sub"] == user["id"]
     assert again["auth_time"] == first["auth_time"] and again["sid"] == first["sid"]
 
@@ -601,10 +579,10 @@ def test_prompt_login_refuses_a_wrong_password(idp, browser, app, user):
     assert submitted.status_code >= 400 and "redirectTo" not in submitted.text
 
 
-def test_prompt_login_advances_auth_time_and_rotates_the_session(idp, browser, app, user):
+def test_prompt_login_advances_auth_time_and_rotates_the_session(idp, browser, app, user, travel):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, prompt="login")["id_token"])
     old_cookie = browser.http.cookies["_session"]
-    time.sleep(1.1)
+    travel(1)
     second = id_claims(idp, signed_in_tokens(idp, browser, app, user, prompt="login")["id_token"])
     assert second["auth_time"] > first["auth_time"]
     assert second["sid"] != first["sid"] and browser.http.cookies["_session"] != old_cookie
@@ -613,26 +591,26 @@ def test_prompt_login_advances_auth_time_and_rotates_the_session(idp, browser, a
     assert_redirect_error(stale, idp, {"login_required"})
 
 
-def test_max_age_elapsed_requires_signing_in_again(idp, browser, app, user):
+def test_max_age_elapsed_requires_signing_in_again(idp, browser, app, user, travel):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, max_age="1")["id_token"])
-    time.sleep(1.1)
+    travel(2)
     response = authorize(browser, request_params(app, max_age="1"))
     assert response.status_code == 303 and response.headers["location"] == f"{idp.endpoint}/sign-in"
-    code = callback_of(finish_sign_in(browser, user))["code"]
-    assert id_claims(idp, exchange(idp, app, code)["id_token"])["auth_time"] > first["auth_time"]
+    params = callback_of(finish_sign_in(browser, user))
+    assert id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])["auth_time"] > first["auth_time"]
 
 
-def test_max_age_elapsed_with_prompt_none_is_login_required(idp, browser, app, user):
+def test_max_age_elapsed_with_prompt_none_is_login_required(idp, browser, app, user, travel):
     sign_in(browser, user, request_params(app))
-    time.sleep(1.1)
+    travel(2)
     assert_redirect_error(authorize(browser, request_params(app, max_age="1", prompt="none")), idp,
                           {"login_required"})
 
 
 def test_max_age_not_elapsed_returns_a_code_without_sign_in(idp, browser, app, user):
     first = id_claims(idp, signed_in_tokens(idp, browser, app, user, prompt="login")["id_token"])
-    code = callback(authorize(browser, request_params(app, max_age="10000")))["code"]
-    again = id_claims(idp, exchange(idp, app, code)["id_token"])
+    params = callback(authorize(browser, request_params(app, max_age="10000")))
+    again = id_claims(idp, redeem(idp, app, Callback(params, None))["id_token"])
     assert again["auth_time"] == first["auth_time"] and again["sid"] == first["sid"]
 
 
@@ -765,26 +743,11 @@ def test_300_kb_posted_hint_is_refused(idp, browser, app, signed_in):
     assert "code=" not in response.headers.get("location", "")
 
 
-@pytest.fixture(scope="module")
-def short_id_tokens(idp: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A second process on the same database whose ID tokens live one second."""
-    folder = tmp_path_factory.mktemp("short-id-tokens")
-    server = Server(database_url=idp.database_url, data_dir=folder, extra_env={"IDP_ID_TOKEN_TTL": "1"})
-    server.start()
-    yield server
-    server.stop()
-
-
-def test_expired_hint_of_the_current_session_is_accepted(short_id_tokens, app, user):
-    browser = Browser(short_id_tokens.endpoint)
-    try:
-        hint = signed_in_tokens(short_id_tokens, browser, app, user)["id_token"]
-        time.sleep(2)
-        assert segments(hint)[1]["exp"] < time.time()
-        response = authorize(browser, request_params(app, prompt="none", id_token_hint=hint))
-        assert "code" in callback(response)
-    finally:
-        browser.close()
+def test_expired_hint_of_the_current_session_is_accepted(idp, browser, app, signed_in, travel):
+    now = travel(Settings.id_token_ttl + 1)["now"]
+    assert segments(signed_in)[1]["exp"] < datetime.fromisoformat(now).timestamp()
+    response = authorize(browser, request_params(app, prompt="none", id_token_hint=signed_in))
+    assert "code" in callback(response)
 
 
 # ---- AZ-18: offline_access -----------------------------------------------------------------
@@ -862,6 +825,7 @@ def test_finished_sign_in_cannot_be_resumed_by_another_browser(idp, browser, oth
     assert "code" in callback(browser.http.get(resume))
 
 
+@pytest.mark.both_databases
 def test_resume_url_gives_a_code_only_once(idp, browser, app, user):
     authorize(browser, request_params(app))
     resume = resume_url(browser, user)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from idp import cleanup
 from idp.models import AuthorizationCode, Grant, Token, VerificationCode
 from idp.store import codes, grants
-import pytest
 
 pytestmark = pytest.mark.both_databases
 
 
 def test_purge_keeps_live_and_recently_expired_rows(idp, app, user):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old, recent = now - timedelta(days=2), now - timedelta(hours=1)
     with idp.db() as db:
         grant = grants.create_grant(db, user_id=user["id"], client_id=app["id"], scope="openid", created_at=old)

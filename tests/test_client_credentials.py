@@ -16,6 +16,7 @@ import pytest
 from tests.flows import (
     OFFLINE,
     assert_token_error,
+    client_credentials,
     client_post,
     exchange,
     introspect,
@@ -33,13 +34,11 @@ def m2m(idp) -> dict:
 
 
 @pytest.fixture
-def resource(idp) -> dict:
+def resource(api) -> dict:
     indicator = f"https://{secrets.token_hex(4)}.api.example.test"
-    return idp.cli("resource", "create", "--indicator", indicator, "--access-token-ttl", "1800")
-
-
-def client_credentials(idp, app: dict, **form: str) -> httpx.Response:
-    return client_post(idp, app, "token", {"grant_type": "client_credentials", **form})
+    created = api.post("/api/resources", json={"name": "Orders", "indicator": indicator, "accessTokenTtl": 1800})
+    assert created.status_code == 201, created.text
+    return created.json()
 
 
 def test_m2m_app_gets_an_opaque_access_token(idp, m2m):

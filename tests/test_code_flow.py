@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from joserfc import jwt
-from joserfc.jwk import KeySet
-
-from tests.browser import Browser, pkce_pair, query
 import pytest
 
+from tests.browser import Browser, pkce_pair, query
+from tests.flows import Callback, exchange, verify_jwt
+
 pytestmark = pytest.mark.both_databases
-
-
-def exchange(idp, app, code, verifier=None, **extra):
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app["redirect_uris"][0], **extra}
-    if verifier:
-        data["code_verifier"] = verifier
-    return httpx.post(f"{idp.issuer}/token", data=data, auth=(app["id"], app["secret"]))
-
-
-def verify_id_token(idp, token: str) -> dict:
-    keys = KeySet.import_key_set(httpx.get(f"{idp.issuer}/jwks").json())
-    decoded = jwt.decode(token, keys, algorithms=["ES384"])
-    return decoded.claims
 
 
 def test_password_sign_in_issues_code_tokens_and_userinfo(idp, browser: Browser, app, user):
@@ -35,12 +21,12 @@ def test_password_sign_in_issues_code_tokens_and_userinfo(idp, browser: Browser,
     assert params["iss"] == idp.issuer
     assert params["state"] == query(url)["state"]
 
-    response = exchange(idp, app, params["code"], verifier)
+    response = exchange(idp, app, Callback(params, verifier))
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     tokens = response.json()
     assert tokens["token_type"] == "Bearer" and "refresh_token" not in tokens
-    claims = verify_id_token(idp, tokens["id_token"])
+    claims = verify_jwt(idp, tokens["id_token"]).claims
     assert claims["iss"] == idp.issuer and claims["aud"] == app["id"] and claims["sub"] == user["id"]
     assert claims["nonce"] == "n-123" and claims["email"] == user["email"] and "sid" in claims
     assert "at_hash" not in claims

@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -28,16 +29,15 @@ HTTP_AUTHORIZATION = "Bearer cli-hook-token-07"
 def stub(tmp_path_factory):
     """The stub started by `idp aliyun-stub`."""
     port = free_port()
-    log = open(tmp_path_factory.mktemp("stub") / "stub.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "idp", "aliyun-stub", "--port", str(port),
-                                "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET],
-                               stdout=log, stderr=subprocess.STDOUT)
+    with (tmp_path_factory.mktemp("stub") / "stub.log").open("w") as log:  # the process keeps its own
+        process = subprocess.Popen([sys.executable, "-m", "idp", "aliyun-stub", "--port", str(port),
+                                    "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET],
+                                   stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     wait_listening(url, process)
     yield AliyunStub(url)
     process.terminate()
     process.wait(10)
-    log.close()
 
 
 def wait_listening(url: str, process: subprocess.Popen) -> None:
@@ -58,11 +58,19 @@ def clean(stub):
 
 
 class Cli:
-    """`python -m idp ...` on one SQLite database."""
+    """`python -m idp ...` on one SQLite database, prepared once as `idp serve` prepares it."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.env = {**os.environ, "IDP_DATABASE_URL": f"sqlite:///{folder}/idp.db", "IDP_DATA_DIR": str(folder)}
+        url = f"sqlite:///{folder}/idp.db"
+        self.env = {**os.environ, "IDP_DATABASE_URL": url, "IDP_DATA_DIR": str(folder)}
+        bootstrap.prepare(Settings(database_url=url))
+        self.engine = make_engine(url)
+
+    def use(self, name: str, config: dict) -> None:
+        """Make `name` the active connector, directly (a setup step; `connector set` has tests of its own)."""
+        with make_sessionmaker(self.engine).begin() as db:
+            connectors.set_active(db, name, config)
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "idp", *args], env=self.env, cwd=self.folder, input=stdin,
@@ -84,11 +92,12 @@ class Cli:
         return str(path)
 
 
-@pytest.fixture
-def cli(tmp_path) -> Cli:
-    created = Cli(tmp_path)
-    created.ok("migrate")  # the connector commands work on an existing database
-    return created
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    """One database for the module: each test sets the connector it needs first."""
+    commands = Cli(tmp_path_factory.mktemp("cli"))
+    yield commands
+    commands.engine.dispose()
 
 
 def everything_printed(result: subprocess.CompletedProcess) -> str:
@@ -109,7 +118,7 @@ def test_set_stores_the_aliyun_connector_and_prints_it_masked(cli, stub):
 
 
 def test_test_sends_a_generic_code_through_the_stub(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     result = cli.run("connector", "test", "--to", "alice@example.test")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"sent": True, "connector": "aliyun-dm", "to": "alice@example.test",
@@ -121,13 +130,13 @@ def test_test_sends_a_generic_code_through_the_stub(cli, stub):
 
 
 def test_test_with_a_type_uses_its_template(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     cli.ok("connector", "test", "--to", "bob@example.test", "--type", "SignIn")
     assert stub.messages("bob@example.test")[0]["subject"] == "Sign-in code 000000"
 
 
 def test_test_prints_the_exact_connector_error(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     stub.behave(error={"Code": "InvalidMailAddress.NotFound", "Message": "The mail address is not found."})
     result = cli.run("connector", "test", "--to", "alice@example.test")
     assert result.returncode == 1
@@ -139,28 +148,28 @@ def test_test_prints_the_exact_connector_error(cli, stub):
 
 
 def test_a_wrong_secret_is_caught_by_the_stubs_signature_check(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config(accessKeySecret="wrong-one")))
+    cli.use("aliyun-dm", stub.config(accessKeySecret="wrong-one"))
     error = cli.fails("connector", "test", "--to", "alice@example.test")
     assert error["data"]["Code"] == "SignatureDoesNotMatch"
     assert stub.messages() == []
 
 
 def test_an_unparsable_answer_is_invalid_response(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     stub.behave(body="<html>502 Bad Gateway</html>", status=502)
     error = cli.fails("connector", "test", "--to", "alice@example.test")
     assert (error["code"], error["message"]) == ("connector.invalid_response", "The connector's response is invalid.")
 
 
 def test_test_refuses_a_list_of_recipients_before_sending(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     error = cli.fails("connector", "test", "--to", "alice@example.test,attacker@evil.test")
     assert error["code"] == "guard.invalid_input"
     assert stub.messages() == []
 
 
 def test_set_rejects_an_invalid_config_and_keeps_the_old_one(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     broken = {**stub.config(), "templates": templates()[:3]}
     error = cli.fails("connector", "set", "aliyun-dm", "--config", cli.config_file(broken))
     assert error == {"code": "connector.invalid_config",
@@ -195,7 +204,7 @@ def test_set_smtp_and_http_mask_their_secrets(cli):
 
 
 def test_remove_then_get_and_test_find_nothing(cli, stub):
-    cli.ok("connector", "set", "aliyun-dm", "--config", cli.config_file(stub.config()))
+    cli.use("aliyun-dm", stub.config())
     assert cli.ok("connector", "remove") == {"removed": True}
     assert cli.ok("connector", "get") is None
     assert cli.fails("connector", "test", "--to", "alice@example.test")["code"] == "connector.not_found"
@@ -224,7 +233,7 @@ def test_sender_for_builds_the_active_sender_or_none(tmp_path, stub):
     settings = Settings(database_url=f"sqlite:///{tmp_path}/idp.db")
     bootstrap.prepare(settings)
     sessions = make_sessionmaker(make_engine(settings.database_url))
-    env = SenderEnvironment(settings=settings, sessions=sessions, now=lambda: datetime.now(timezone.utc))
+    env = SenderEnvironment(settings=settings, sessions=sessions, now=lambda: datetime.now(UTC))
     with sessions.begin() as db:
         assert connectors.sender_for(db, env) is None
         connectors.set_active(db, "aliyun-dm", stub.config())

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,9 +19,10 @@ from starlette.routing import Route
 
 from idp.models import Config
 from tests.aliyun import ACCESS_KEY_SECRET, AliyunStub, serve_in_thread
-from tests.browser import Browser, new_email
+from tests.browser import new_email
+from tests.flows import open_browser
+from tests.management import management_api
 from tests.server import Server, fresh_database_url
-from tests.test_management_auth import management_api
 
 pytestmark = pytest.mark.both_databases
 
@@ -55,11 +57,11 @@ def stored_config(server: Server) -> str:
         return json.dumps(db.get(Config, "connector.email").value)
 
 
-def code_sent(server: Server, event: str = "Register") -> int:
+def code_sent(server: Server, event: str = "Register") -> httpx.Response:
     app = server.make_app()
-    browser = Browser(server.endpoint)
-    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), event)
-    return browser.send_code(new_email(), event)
+    with open_browser(server) as browser:
+        browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), event)
+        return browser.send_code(new_email(), event)
 
 
 def test_the_http_authorization_comes_from_the_environment(server, hook):

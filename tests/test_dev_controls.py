@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.browser import Browser, query
 
-pytestmark = pytest.mark.both_databases
 
-
-@pytest.fixture
-def travel(idp) -> Iterator:
-    def advance(seconds: float) -> dict:
-        answer = httpx.post(f"{idp.endpoint}/api/dev/clock", json={"advance": seconds})
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    yield advance
-    httpx.post(f"{idp.endpoint}/api/dev/clock", json={"offset": 0})
-
-
+@pytest.mark.both_databases
 def test_time_travel_expires_a_verification_code(idp, browser: Browser, app, user, travel):
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     verification_id = browser.send_code(user["email"]).json()["verificationId"]
@@ -32,6 +19,7 @@ def test_time_travel_expires_a_verification_code(idp, browser: Browser, app, use
     assert expired.status_code == 400 and expired.json()["code"] == "verification_code.expired"
 
 
+@pytest.mark.both_databases
 def test_time_travel_expires_a_refresh_token(idp, browser: Browser, app, user, travel):
     url = browser.authorize_url(app["id"], app["redirect_uris"][0], scope="openid offline_access", prompt="consent")
     code = query(browser.sign_in_with_password(url, user["email"], user["password"]))["code"]
@@ -44,11 +32,12 @@ def test_time_travel_expires_a_refresh_token(idp, browser: Browser, app, user, t
     assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
 
 
-def test_reset_empties_users_and_keeps_applications(idp, app, user, travel):
+@pytest.mark.both_databases
+def test_reset_empties_users_and_keeps_applications(idp, app, user, travel, new_browser):
     travel(3600)
     assert httpx.post(f"{idp.endpoint}/api/dev/reset").status_code == 204
     assert httpx.get(f"{idp.endpoint}/api/dev/clock").json()["offset"] == 0
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     url = browser.authorize_url(app["id"], app["redirect_uris"][0])
     assert browser.follow(url).url.path == "/sign-in"  # the application still exists
     browser.experience("PUT", "", {"interactionEvent": "SignIn"})
@@ -57,6 +46,7 @@ def test_reset_empties_users_and_keeps_applications(idp, app, user, travel):
     assert gone.status_code == 422 and gone.json()["code"] == "session.invalid_credentials"
 
 
+@pytest.mark.both_databases
 def test_fixed_codes_for_a_domain(idp, browser: Browser, app):
     assert httpx.put(f"{idp.endpoint}/api/dev/fixed-codes", json={"fixed.test": "000000"}).status_code == 200
     try:
@@ -69,6 +59,7 @@ def test_fixed_codes_for_a_domain(idp, browser: Browser, app):
         httpx.put(f"{idp.endpoint}/api/dev/fixed-codes", json={})
 
 
+@pytest.mark.both_databases
 def test_keys_rotate_over_http(idp):
     rotated = httpx.post(f"{idp.endpoint}/api/dev/keys/rotate", json={})
     assert rotated.status_code == 200
@@ -80,12 +71,13 @@ def test_keys_rotate_over_http(idp):
 @pytest.mark.parametrize("method,path", [("POST", "/api/dev/clock"), ("POST", "/api/dev/reset"),
                                          ("PUT", "/api/dev/fixed-codes"), ("POST", "/api/dev/keys/rotate")])
 def test_controls_refuse_bad_input(idp, method, path):
-    answer = httpx.request(method, f"{idp.endpoint}{path}", content=b"[1,", headers={"content-type": "application/json"})
+    answer = httpx.request(method, f"{idp.endpoint}{path}", content=b"[1,",
+                           headers={"content-type": "application/json"})
     assert answer.status_code == 400 and answer.json()["code"] == "guard.invalid_input"
 
 
-def test_explain_shows_what_was_compared(idp, app):
-    browser = Browser(idp.endpoint)
+def test_explain_shows_what_was_compared(idp, app, new_browser):
+    browser = new_browser(idp)
     page = browser.http.get("/oidc/auth", params={"client_id": app["id"], "redirect_uri": "https://rp.example.test/cb/",
                                                   "response_type": "code", "scope": "openid"})
     assert page.status_code == 400 and "Explain (development mode)" in page.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -13,7 +14,8 @@ import httpx
 import pytest
 
 from idp.models import User
-from tests.browser import Browser, query
+from tests.browser import query
+from tests.flows import open_browser
 from tests.server import Server, fresh_database_url
 
 pytestmark = pytest.mark.both_databases
@@ -32,29 +34,29 @@ class Answered:
 def register_and_sign_in(server: Server, app: dict, answered: Answered) -> None:
     """Register by (fixed) code, finish the authorization and redeem the code, recording each answer."""
     email = f"load-{secrets.token_hex(4)}@durable.test"
-    browser = Browser(server.endpoint)
-    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
-    verification_id = browser.send_code(email, "Register").json()["verificationId"]
-    browser.verify_code(email, verification_id, "777777")
-    if browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 201:
+    with open_browser(server) as browser:
+        browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
+        verification_id = browser.send_code(email, "Register").json()["verificationId"]
+        browser.verify_code(email, verification_id, "777777")
+        if browser.experience("POST", "/identification", {"verificationId": verification_id}).status_code == 201:
+            with answered.lock:
+                answered.users.append(email)
+        callback = browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
         with answered.lock:
-            answered.users.append(email)
-    callback = browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
-    with answered.lock:
-        answered.sessions.append(dict(browser.http.cookies))
-    form = {"grant_type": "authorization_code", "code": query(callback)["code"], "redirect_uri": app["redirect_uris"][0]}
-    response = httpx.post(f"{server.issuer}/token", auth=(app["id"], app["secret"]), data=form, timeout=30)
-    if response.status_code == 200:
-        with answered.lock:
-            answered.tokens.append({"form": form, **response.json()})
+            answered.sessions.append(dict(browser.http.cookies))
+        form = {"grant_type": "authorization_code", "code": query(callback)["code"],
+                "redirect_uri": app["redirect_uris"][0]}
+        response = httpx.post(f"{server.issuer}/token", auth=(app["id"], app["secret"]), data=form, timeout=30)
+        if response.status_code == 200:
+            with answered.lock:
+                answered.tokens.append({"form": form, **response.json()})
 
 
 def load(server: Server, app: dict, answered: Answered, stop: threading.Event) -> None:
     while not stop.is_set():
-        try:
+        # When the server dies under a request, nothing was answered.
+        with contextlib.suppress(httpx.HTTPError, AssertionError, KeyError, ValueError):
             register_and_sign_in(server, app, answered)
-        except (httpx.HTTPError, AssertionError, KeyError, ValueError):
-            pass  # the server died under this request: nothing was answered
 
 
 @pytest.fixture
@@ -92,9 +94,9 @@ def test_sigkill_during_sign_ins_loses_nothing_answered(server: Server):
             replay = httpx.post(f"{server.issuer}/token", auth=(app["id"], app["secret"]), data=tokens["form"])
             assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
         for cookies in answered.sessions[:10]:
-            browser = Browser(server.endpoint)
-            browser.http.cookies.update(cookies)
-            silent = browser.follow(browser.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
+            with open_browser(server) as browser:
+                browser.http.cookies.update(cookies)
+                silent = browser.follow(browser.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
             assert "code" in query(silent.headers["location"])
     finally:
         server.stop()

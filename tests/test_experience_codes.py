@@ -8,18 +8,13 @@ import httpx
 import pytest
 
 from tests.browser import Browser, new_email, query
-from tests.flows import redeem
-
-pytestmark = pytest.mark.both_databases
+from tests.flows import redeem, userinfo
 
 
-def userinfo(idp, tokens: dict) -> dict:
-    return httpx.get(f"{idp.issuer}/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}).json()
-
-
+@pytest.mark.both_databases
 def test_sign_in_by_code(idp, browser: Browser, app, user):
     callback = browser.sign_in_with_code(idp, browser.authorize_url(app["id"], app["redirect_uris"][0]), user["email"])
-    assert userinfo(idp, redeem(idp, app, callback))["sub"] == user["id"]
+    assert userinfo(idp, redeem(idp, app, callback)["access_token"]).json()["sub"] == user["id"]
 
 
 def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, app):
@@ -31,6 +26,7 @@ def test_code_goes_to_the_stored_spelling_of_the_address(idp, browser: Browser, 
     assert message["to"] == stored and message["type"] == "SignIn" and len(message["code"]) == 6
 
 
+@pytest.mark.both_databases
 def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     email = new_email()
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
@@ -38,32 +34,33 @@ def test_register_by_code_then_sign_in(idp, browser: Browser, app):
     created = browser.experience("POST", "/identification", {"verificationId": verification_id})
     assert created.status_code == 201, created.text
     submitted = browser.experience("POST", "/submit").json()
-    info = userinfo(idp, redeem(idp, app, browser.finish(submitted["redirectTo"])))
+    info = userinfo(idp, redeem(idp, app, browser.finish(submitted["redirectTo"]))["access_token"]).json()
     assert info["email"] == email and info["email_verified"] is True
 
 
-def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app):
-    idp.cli("sign-in-exp", "set", "--json", '{"signUp": {"identifiers": ["email"], "password": true, "verify": true}}')
-    try:
-        email = new_email()
-        browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
-        verification_id = browser.code_verification(idp, email, "Register")
-        missing = browser.experience("POST", "/identification", {"verificationId": verification_id})
-        assert missing.status_code == 422 and missing.json()["code"] == "user.missing_profile"
-        weak = browser.experience("POST", "/profile", {"type": "password", "value": "password123"})
-        assert weak.status_code == 422 and weak.json()["code"] == "password.rejected"
-        assert browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"}).status_code == 204
-        assert browser.experience("POST", "/identification", {}).status_code == 201
-        browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
-    finally:
-        idp.cli("sign-in-exp", "set", "--json", '{"signUp": {"identifiers": ["email"], "password": false, "verify": true}}')
-    again = Browser(idp.endpoint)
-    callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email, "Tall-Ladder-42")
+def test_register_asks_for_a_password_when_the_sign_up_requires_one(idp, browser: Browser, app, new_browser,
+                                                                     sign_in_experience):
+    sign_in_experience({"signUp": {"identifiers": ["email"], "password": True, "verify": True}})
+    email = new_email()
+    browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "Register")
+    verification_id = browser.code_verification(idp, email, "Register")
+    missing = browser.experience("POST", "/identification", {"verificationId": verification_id})
+    assert missing.status_code == 422 and missing.json()["code"] == "user.missing_profile"
+    weak = browser.experience("POST", "/profile", {"type": "password", "value": "password123"})
+    assert weak.status_code == 422 and weak.json()["code"] == "password.rejected"
+    strong = browser.experience("POST", "/profile", {"type": "password", "value": "Tall-Ladder-42"})
+    assert strong.status_code == 204
+    assert browser.experience("POST", "/identification", {}).status_code == 201
+    browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])
+    again = new_browser(idp)
+    callback = again.sign_in_with_password(again.authorize_url(app["id"], app["redirect_uris"][0]), email,
+                                           "Tall-Ladder-42")
     assert "code" in query(callback)
 
 
-def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, user):
-    signed_in = Browser(idp.endpoint)
+@pytest.mark.both_databases
+def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, user, new_browser):
+    signed_in = new_browser(idp)
     signed_in.sign_in_with_password(signed_in.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
                                     user["password"])
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), "ForgotPassword")
@@ -76,8 +73,9 @@ def test_forgot_password_resets_and_ends_sessions(idp, browser: Browser, app, us
     # The old session is over: a silent authorization needs a new sign-in.
     silent = signed_in.follow(signed_in.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
     assert query(silent.headers["location"])["error"] == "login_required"
-    fresh = Browser(idp.endpoint)
-    fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"], "Brand-New-Pass-7")
+    fresh = new_browser(idp)
+    fresh.sign_in_with_password(fresh.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
+                                "Brand-New-Pass-7")
 
 
 def set_event(browser: Browser, event: str) -> httpx.Response:
@@ -145,6 +143,7 @@ class TestCodeErrors:
         assert answer.status_code == 200
         return answer.json()["verificationId"], idp.last_code(email)
 
+    @pytest.mark.both_databases
     def test_wrong_code_then_too_many_tries(self, idp, browser: Browser, app, user):
         verification_id, code = self.sent(idp, browser, app, user["email"])
         wrong = "000000" if code != "000000" else "111111"
@@ -154,6 +153,7 @@ class TestCodeErrors:
         answer = browser.verify_code(user["email"], verification_id, code)
         assert answer.status_code == 400 and answer.json()["code"] == "verification_code.exceed_max_try"
 
+    @pytest.mark.both_databases
     def test_a_code_is_used_once(self, idp, browser: Browser, app, user):
         verification_id, code = self.sent(idp, browser, app, user["email"])
         assert browser.verify_code(user["email"], verification_id, code).status_code == 200
@@ -172,18 +172,18 @@ class TestCodeErrors:
         answer = browser.verify_code(new_email(), verification_id, code)
         assert answer.status_code == 400 and answer.json()["code"] == "verification_code.email_mismatch"
 
-    def test_the_code_is_bound_to_its_interaction(self, idp, browser: Browser, app, user):
+    def test_the_code_is_bound_to_its_interaction(self, idp, browser: Browser, app, user, new_browser):
         verification_id, code = self.sent(idp, browser, app, user["email"])
-        other = Browser(idp.endpoint)
+        other = new_browser(idp)
         other.start(other.authorize_url(app["id"], app["redirect_uris"][0]))
         answer = other.verify_code(user["email"], verification_id, code)
         assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
 
-    def test_unknown_verification_and_no_session(self, idp, browser: Browser, app, user):
+    def test_unknown_verification_and_no_session(self, idp, browser: Browser, app, user, new_browser):
         self.sent(idp, browser, app, user["email"])
         answer = browser.verify_code(user["email"], "nope", "123456")
         assert answer.status_code == 404 and answer.json()["code"] == "session.verification_session_not_found"
-        lost = Browser(idp.endpoint).verify_code(user["email"], "nope", "123456")
+        lost = new_browser(idp).verify_code(user["email"], "nope", "123456")
         assert lost.status_code == 400 and lost.json()["code"] == "session.not_found"
 
 

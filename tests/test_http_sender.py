@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from starlette.applications import Starlette
@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from idp import mail
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SenderEnvironment, SendError
 from idp.mail.http import HttpSender, validate
 from idp.settings import Settings
 from tests.aliyun import serve_in_thread
@@ -145,7 +145,7 @@ def test_anything_but_one_recipient_is_refused_before_posting(hook, to):
     assert hook.received == []
 
 
-@pytest.mark.parametrize(("config", "message"), [
+@pytest.mark.parametrize("config, message", [
     ({}, "endpoint: Required"),
     ({"endpoint": "not a url"}, "endpoint: Invalid url"),
     ({"endpoint": "https://hooks.example.test/mail", "authorization": 5}, "authorization: Expected string"),
@@ -157,7 +157,7 @@ def test_invalid_config_is_connector_invalid_config(config, message):
 
 
 def test_the_entry_point_builds_the_sender(hook):
-    env = SenderEnvironment(settings=Settings(), sessions=None, now=lambda: datetime.now(timezone.utc))
+    env = SenderEnvironment(settings=Settings(), sessions=None, now=lambda: datetime.now(UTC))
     built = mail.factory("http")({"endpoint": hook.url, "authorization": AUTHORIZATION}, env)
     built.send(sign_in())
     assert hook.received[0]["authorization"] == AUTHORIZATION

@@ -96,9 +96,9 @@ def test_auth_time_is_the_sign_in_instant(idp, browser, app, user):
     assert before <= claims["auth_time"] <= int(time.time())
 
 
-def test_auth_time_stays_when_no_new_sign_in_happens(idp, browser, app, user):
+def test_auth_time_stays_when_no_new_sign_in_happens(idp, browser, app, user, travel):
     first = id_token_claims(idp, browser, app, user, max_age="10000")
-    time.sleep(1.1)
+    travel(1)
 
     second = verify_jwt(idp, exchange(idp, app, reauthorize(browser, app, prompt="none", max_age="10000"))
                         .json()["id_token"]).claims
@@ -108,9 +108,9 @@ def test_auth_time_stays_when_no_new_sign_in_happens(idp, browser, app, user):
 
 
 @pytest.mark.parametrize("params", [{"prompt": "login"}, {"max_age": "1"}])
-def test_auth_time_moves_on_after_a_new_sign_in(idp, browser, app, user, params):
+def test_auth_time_moves_on_after_a_new_sign_in(idp, browser, app, user, params, travel):
     first = id_token_claims(idp, browser, app, user, max_age="10000")
-    time.sleep(1.2)
+    travel(2)
 
     second = id_token_claims(idp, browser, app, user, **params)
 

@@ -89,7 +89,7 @@ def authjs(idp: Server, tmp_path: Path) -> Iterator[AuthjsApp]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        print(log.read_text())  # shown by pytest when the test fails
+        print(log.read_text())  # noqa: T201 (pytest shows the captured output of a failed test)
 
 
 def sign_in(authjs: AuthjsApp, idp: Server, browser: Browser, user: dict, by_code: bool = False) -> None:

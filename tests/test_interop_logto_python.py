@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from html.parser import HTMLParser
 
 import pytest
 from logto import LogtoClient, LogtoConfig, Storage, UserInfoScope
 
 from tests.browser import Browser, pkce_pair, query
+from tests.flows import read_form
 
 LOGGED_OUT = "https://rp.example.test/logged-out"
 
@@ -34,33 +34,11 @@ class DictStorage(Storage):
         self.values.pop(key, None)
 
 
-class FormReader(HTMLParser):
-    """A page's first form: where it posts and the hidden fields a browser would send."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-        self.inside = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action, self.inside = values.get("action"), True
-        elif tag == "input" and self.inside and values.get("type") == "hidden" and values.get("name"):
-            self.fields[values["name"]] = values.get("value") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.inside = False
-
-
 def confirm_sign_out(browser: Browser, end_session_url: str) -> str:
     """Open idp's sign-out confirmation page, submit its form, and return where idp sends the browser."""
     page = browser.follow(end_session_url)
     assert page.status_code == 200, page.text[:300]
-    form = FormReader()
-    form.feed(page.text)
+    form = read_form(page.text)
     assert form.action == f"{browser.endpoint}/oidc/session/end/confirm" and "xsrf" in form.fields
     response = browser.follow(form.action, method="POST", data=form.fields)
     assert response.is_redirect, response.text[:300]

@@ -1,7 +1,8 @@
 """Signing keys: Logto's `kid`, `idp keys rotate` (DJ-05) and the RS256 option (DJ-03).
 
-Rotation changes what a whole server signs with, so those tests each get a server and a
-database of their own.
+Rotation changes what a whole server signs with, so the rotation tests share a server and a
+database of their own (per backend), and each states what it expects relative to the keys it
+finds. RS256 applications (which add one RSA key) are registered on the shared server.
 """
 
 from __future__ import annotations
@@ -9,18 +10,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.browser import Browser, query
-from tests.server import Server
+from tests.server import Server, fresh_database_url
 
 pytestmark = pytest.mark.both_databases
 
@@ -34,23 +32,11 @@ def logto_kid(jwk: dict) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
 
-def own_database(backend: str, folder, name: str) -> str:
-    """An empty database for one server: a file, or a fresh PostgreSQL database beside the test one."""
-    if backend == "sqlite":
-        return f"sqlite:///{folder}/{name}.db"
-    base = make_url(os.environ["IDP_TEST_DATABASE_URL"])
-    database = f"{base.database}_{name}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return base.set(database=database).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def server(backend: str, tmp_path) -> Iterator[Server]:
-    instance = Server(database_url=own_database(backend, tmp_path, "keys"), data_dir=tmp_path)
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The server whose keys the rotation tests rotate; no RS256 application is registered on it."""
+    folder = tmp_path_factory.mktemp(f"keys-{backend}")
+    instance = Server(database_url=fresh_database_url(backend, folder, "keys"), data_dir=folder)
     instance.start()
     yield instance
     instance.stop()
@@ -60,8 +46,8 @@ def jwks(server: Server) -> list[dict]:
     return httpx.get(f"{server.issuer}/jwks").json()["keys"]
 
 
-def kids(server: Server) -> set[str]:
-    return {key["kid"] for key in jwks(server)}
+def kids(server: Server, kty: str = "EC") -> set[str]:
+    return {key["kid"] for key in jwks(server) if key["kty"] == kty}
 
 
 def header(token: str) -> dict:
@@ -82,6 +68,12 @@ def sign_in(server: Server, app: dict, user: dict, **params: str) -> tuple[Brows
                           data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI})
     assert response.status_code == 200, response.text
     return browser, response.json()["id_token"]
+
+
+def rotate(server: Server) -> str:
+    """Rotate the ES384 key over the development controls (the same rotation as `idp keys rotate`,
+    whose command the first rotation test runs); returns the new kid."""
+    return server.dev("POST", "keys/rotate", {})["kid"]
 
 
 def silent_reauth(browser: Browser, app: dict, hint: str) -> dict[str, str]:
@@ -112,7 +104,7 @@ def test_id_token_kid_names_a_published_key(idp, app, user):
 
 
 def test_rotation_publishes_the_new_key_beside_the_old(server):
-    (old,) = kids(server)
+    old = rotate(server)
     rotated = server.cli("keys", "rotate")
     assert rotated["alg"] == "ES384" and rotated["kid"] != old
     assert kids(server) == {old, rotated["kid"]}
@@ -120,31 +112,31 @@ def test_rotation_publishes_the_new_key_beside_the_old(server):
         assert key["kid"] == logto_kid(key) and "d" not in key
 
 
-def test_tokens_after_rotation_use_the_new_key_and_verify(server):
+def test_tokens_after_rotation_use_the_new_key_and_verify(server, email):
     app = server.make_app()
-    user = server.make_user("rotate-new@example.test")
-    new_kid = server.cli("keys", "rotate")["kid"]
+    user = server.make_user(email)
+    new_kid = rotate(server)
     browser, token = sign_in(server, app, user)
     browser.close()
     assert header(token)["kid"] == new_kid
     assert verify(server, token)["sub"] == user["id"]
 
 
-def test_tokens_from_before_rotation_still_verify(server):
+def test_tokens_from_before_rotation_still_verify(server, email):
     app = server.make_app()
-    user = server.make_user("rotate-old@example.test")
+    user = server.make_user(email)
     browser, old_token = sign_in(server, app, user)
     browser.close()
-    server.cli("keys", "rotate")
+    rotate(server)
     assert header(old_token)["kid"] in kids(server)
     assert verify(server, old_token)["sub"] == user["id"]
 
 
-def test_id_token_hint_signed_before_rotation_is_still_accepted(server):
+def test_id_token_hint_signed_before_rotation_is_still_accepted(server, email):
     app = server.make_app()
-    user = server.make_user("rotate-hint@example.test")
+    user = server.make_user(email)
     browser, old_token = sign_in(server, app, user)
-    server.cli("keys", "rotate")
+    rotate(server)
     try:
         params = silent_reauth(browser, app, old_token)
     finally:
@@ -153,9 +145,9 @@ def test_id_token_hint_signed_before_rotation_is_still_accepted(server):
 
 
 def test_second_rotation_retires_the_oldest_key_as_logto_does(server):
-    (first,) = kids(server)
-    second = server.cli("keys", "rotate")["kid"]
-    third = server.cli("keys", "rotate")["kid"]
+    first = rotate(server)
+    second = rotate(server)
+    third = rotate(server)
     assert kids(server) == {second, third}
     assert first not in kids(server)
 
@@ -163,32 +155,31 @@ def test_second_rotation_retires_the_oldest_key_as_logto_does(server):
 # DJ-03: RS256 is opt-in per application (Config OP certification needs it advertised).
 
 
-def test_rs256_application_adds_a_published_rsa_key(server):
-    server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri", REDIRECT_URI,
-               "--id-token-alg", "RS256")
-    doc = httpx.get(f"{server.issuer}/.well-known/openid-configuration").json()
+def test_rs256_application_adds_a_published_rsa_key(idp):
+    idp.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri", REDIRECT_URI,
+            "--id-token-alg", "RS256")
+    doc = httpx.get(f"{idp.issuer}/.well-known/openid-configuration").json()
     assert set(doc["id_token_signing_alg_values_supported"]) == {"ES384", "RS256"}
-    (rsa,) = [key for key in jwks(server) if key["kty"] == "RSA"]
+    (rsa,) = [key for key in jwks(idp) if key["kty"] == "RSA"]
     modulus = base64.urlsafe_b64decode(rsa["n"] + "==")
     assert len(modulus) * 8 >= 2048
     assert rsa["kid"] == logto_kid(rsa)
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(rsa)
 
 
-def test_each_application_gets_id_tokens_in_its_algorithm(server):
-    rsa_app = server.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri",
-                         REDIRECT_URI, "--id-token-alg", "RS256")
-    ec_app = server.make_app()
-    user = server.make_user("algs@example.test")
+def test_each_application_gets_id_tokens_in_its_algorithm(idp, email):
+    rsa_app = idp.cli("app", "create", "--name", "rsa", "--type", "traditional", "--redirect-uri",
+                      REDIRECT_URI, "--id-token-alg", "RS256")
+    ec_app = idp.make_app()
+    user = idp.make_user(email)
     for app, alg in ((rsa_app, "RS256"), (ec_app, "ES384")):
-        browser, token = sign_in(server, app, user)
+        browser, token = sign_in(idp, app, user)
         browser.close()
         assert header(token)["alg"] == alg
-        assert verify(server, token)["aud"] == app["id"]
+        assert verify(idp, token)["aud"] == app["id"]
 
 
 def test_default_algorithm_is_es384_without_rsa_key(server):
     doc = httpx.get(f"{server.issuer}/.well-known/openid-configuration").json()
     assert doc["id_token_signing_alg_values_supported"] == ["ES384"]
     assert {key["kty"] for key in jwks(server)} == {"EC"}
-

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import Browser, pkce_pair
+from tests.browser import pkce_pair
 from tests.server import Server
 
 SECRET_LOOKING = {"code": f"code-{secrets.token_hex(6)}", "state": f"state-{secrets.token_hex(6)}",
@@ -105,9 +105,9 @@ def test_refused_token_requests_name_the_client_and_the_reason_only(server):
     assert_no_secret(server, wrong_secret, app["secret"], code, verifier, refresh["refresh_token"])
 
 
-def test_refused_sign_in_steps_name_the_client_and_the_reason_only(server):
+def test_refused_sign_in_steps_name_the_client_and_the_reason_only(server, new_browser):
     app, user = server.make_app(), server.make_user(f"log-{secrets.token_hex(3)}@example.test")
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     wrong_password = f"Wrong-{secrets.token_hex(6)}"
     answer = browser.experience("POST", "/verification/password", {

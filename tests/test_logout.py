@@ -8,13 +8,13 @@ itself when a valid `id_token_hint` identified the client.
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
+from idp.settings import Settings
 from tests.browser import Browser
 from tests.flows import (
     OFFLINE,
@@ -24,7 +24,6 @@ from tests.flows import (
     read_form,
     refresh,
     segments,
-    short_lived_server,
     sign_in,
     tokens_for,
     userinfo,
@@ -64,6 +63,7 @@ def id_token(idp, browser, app, user) -> str:
 # LO-01
 
 
+@pytest.mark.both_databases
 def test_logout_with_hint_returns_to_the_client_with_state(idp, browser, app, id_token):
     page = end_session(browser, id_token_hint=id_token, post_logout_redirect_uri=LOGGED_OUT, state="xyz")
 
@@ -196,23 +196,13 @@ def test_unknown_client_id_never_redirects(idp, browser, app, user, client_id):
     assert is_signed_in(browser, app)
 
 
-@pytest.fixture(scope="module")
-def short_id_tokens(tmp_path_factory):
-    with short_lived_server(tmp_path_factory.mktemp("short-id-tokens"), id_token_ttl=1) as server:
-        yield server
+def test_expired_hint_of_the_current_session_is_accepted(idp, browser, app, id_token, travel):
+    travel(Settings.id_token_ttl + 1)
 
+    page = end_session(browser, id_token_hint=id_token, post_logout_redirect_uri=LOGGED_OUT)
 
-def test_expired_hint_of_the_current_session_is_accepted(short_id_tokens):
-    server = short_id_tokens
-    app = server.make_app(post_logout_redirect_uris=[LOGGED_OUT])
-    user = server.make_user("expired-hint@example.test")
-    with open_browser(server) as browser:
-        hint = tokens_for(server, browser, app, user)["id_token"]
-        time.sleep(2.1)
-
-        page = end_session(browser, id_token_hint=hint, post_logout_redirect_uri=LOGGED_OUT)
-        assert read_form(page.text).attributes.get("data-auto") == "yes"
-        assert confirm(browser, page).headers["location"] == LOGGED_OUT
+    assert read_form(page.text).attributes.get("data-auto") == "yes"
+    assert confirm(browser, page).headers["location"] == LOGGED_OUT
 
 
 # LO-06
@@ -293,6 +283,7 @@ def test_session_cookie_is_dead_after_logout(idp, browser, app, id_token):
         assert not is_signed_in(replay, app)
 
 
+@pytest.mark.both_databases
 def test_logout_ends_tokens_without_offline_access(idp, browser, app, user):
     tokens = tokens_for(idp, browser, app, user)
     assert userinfo(idp, tokens["access_token"]).status_code == 200
@@ -342,17 +333,11 @@ def test_signing_in_again_rotates_the_session_cookie(idp, browser, app, user):
 # LO-10
 
 
-@pytest.fixture(scope="module")
-def short_sessions(tmp_path_factory):
-    with short_lived_server(tmp_path_factory.mktemp("short-sessions"), session_ttl=2) as server:
-        yield server
+def test_session_ends_at_its_absolute_lifetime(idp, browser, app, user, travel):
+    sign_in(browser, app, user)
+    travel(Settings.session_ttl - 60)
+    assert is_signed_in(browser, app)
 
+    travel(61)
 
-def test_session_ends_at_its_absolute_lifetime(short_sessions):
-    app = short_sessions.make_app()
-    with open_browser(short_sessions) as browser:
-        sign_in(browser, app, short_sessions.make_user("session-ttl@example.test"))
-        assert is_signed_in(browser, app)
-        time.sleep(2.2)
-
-        assert not is_signed_in(browser, app)
+    assert not is_signed_in(browser, app)

@@ -31,7 +31,7 @@ def test_render_as_logtos_unit_test():
     assert render(template["subject"], {"code": "1234"}) == "Sign-in code 1234"
 
 
-@pytest.mark.parametrize(("text", "payload", "expected"), [
+@pytest.mark.parametrize("text, payload, expected", [
     ("{{code}}|{{ code }}|{{\tcode\n}}", {"code": "42"}, "42|42|42"),
     ("{{link}}", {"code": "1"}, "{{link}}"),                              # missing root: left as is
     ("{{user.name}}", {"user": {"name": "Ann"}}, "Ann"),

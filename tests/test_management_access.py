@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from idp.management.auth import MANAGEMENT_API, ensure_management_resource
+from tests.flows import client_credentials
+from tests.management import assert_error, management_api
 from tests.server import Server
-from tests.test_management_auth import assert_error, client_credentials, management_api
 
 pytestmark = pytest.mark.both_databases
 

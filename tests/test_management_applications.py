@@ -7,14 +7,7 @@ import secrets
 import pytest
 
 from idp.management.auth import MANAGEMENT_API
-from tests.test_management_auth import assert_error, client_credentials, management_api
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
-
+from tests.management import assert_error, client_credentials
 
 CALLBACK = "https://rp.example.test/callback"
 
@@ -49,6 +42,7 @@ def test_public_apps_have_no_secret(api):
     assert "secret" not in app
 
 
+@pytest.mark.both_databases
 def test_list_filters_by_type_and_paginates_on_request(api):
     native = [create(api, type="Native")["id"] for _ in range(3)]
     everything = api.get("/api/applications")
@@ -83,6 +77,7 @@ def test_patch_is_partial_and_merges_client_metadata(api):
     assert api.patch(f"/api/applications/{app['id']}", json={"description": None}).json()["description"] is None
 
 
+@pytest.mark.both_databases
 def test_delete_removes_the_app_and_its_credentials(idp, api):
     app = create(api, type="MachineToMachine", oidcClientMetadata={"redirectUris": []})
     assert api.delete(f"/api/applications/{app['id']}").status_code == 204
@@ -125,7 +120,7 @@ def test_bodies_that_are_not_json_objects_are_400(api, content, content_type):
 
 
 @pytest.mark.both_databases
-@pytest.mark.parametrize(("pattern", "expected"), [("%\\", {"trailing"}), ("%\\%%", {"percent"}), ("%a_b", {"percent"})])
+@pytest.mark.parametrize("pattern, expected", [("%\\", {"trailing"}), ("%\\%%", {"percent"}), ("%a_b", {"percent"})])
 def test_search_patterns_mean_the_same_on_both_databases(api, pattern, expected):
     marker = secrets.token_hex(4)
     made = {key: create(api, type="SPA", name=f"{marker} {name}")["id"]

@@ -1,14 +1,9 @@
-"""Management API protection: Logto's bearer JWT for the management resource, scope `all`.
-
-Also home of `management_api(idp)`, the authenticated client the other Management API tests use.
-"""
+"""Management API protection: Logto's bearer JWT for the management resource, scope `all`."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,76 +11,17 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from idp.experience import config
 from idp.keys import KeyRing
-from idp.mail import connectors
 from idp.management.auth import MANAGEMENT_API, ensure_management_resource
 from idp.store import apps, resources
-from tests.browser import Browser
-from tests.flows import exchange, sign_in
+from tests.flows import client_credentials, exchange, sign_in
+from tests.management import assert_error, management_client
 from tests.server import Server
-
-_clients: dict[str, tuple[dict[str, Any], str]] = {}
-
-
-def client_credentials(idp: Server, app: dict[str, Any], **form: str) -> httpx.Response:
-    return httpx.post(f"{idp.issuer}/token", auth=(app["id"], app["secret"]),
-                      data={"grant_type": "client_credentials", **form})
-
-
-def management_client(idp: Server) -> tuple[dict[str, Any], str]:
-    """A machine-to-machine app and its management token (one per server, reused)."""
-    if idp.endpoint not in _clients:
-        with idp.db() as tx:
-            ensure_management_resource(tx)
-        app = idp.make_app(type="m2m", redirect_uris=[], name="Management test client", management_api=True)
-        response = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all")
-        assert response.status_code == 200, response.text
-        _clients[idp.endpoint] = app, response.json()["access_token"]
-    return _clients[idp.endpoint]
-
-
-def management_token(idp: Server) -> str:
-    return management_client(idp)[1]
-
-
-@contextmanager
-def settings_restored(idp: Server) -> Iterator[None]:
-    """Put back the server-wide settings (sign-in experience, email connector) a test changes."""
-    with idp.db() as tx:
-        experience, connector = config.load(tx), connectors.get_active(tx)
-    try:
-        yield
-    finally:
-        with idp.db() as tx:
-            config.save(tx, experience)
-            if connector:
-                connectors.set_active(tx, connector["name"], connector["config"])
-            else:
-                connectors.remove(tx)
-
-
-def management_api(idp: Server) -> httpx.Client:
-    return httpx.Client(base_url=idp.endpoint, timeout=30,
-                        headers={"Authorization": f"Bearer {management_token(idp)}"})
-
-
-@pytest.fixture
-def api(idp: Server) -> httpx.Client:
-    with management_api(idp) as client:
-        yield client
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == code and isinstance(body["message"], str), body
-    return body
 
 
 def forged(idp: Server, **changes: Any) -> str:
     """A token signed with idp's own current key, with claims and header changed as given."""
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = int(datetime.now(UTC).timestamp())
     client_id = management_client(idp)[0]["id"]
     header = {"alg": "ES384", "typ": "at+jwt", **changes.pop("header", {})}
     claims = {"iss": idp.issuer, "aud": MANAGEMENT_API, "sub": client_id, "client_id": client_id, "iat": now,
@@ -131,7 +67,7 @@ def test_a_token_signed_by_another_key_is_401(idp):
     key = ECKey.generate_key("P-384")
     with idp.db() as tx:
         kid = KeyRing().signing_key(tx, "ES384").kid
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = int(datetime.now(UTC).timestamp())
     token = jwt.encode({"alg": "ES384", "typ": "at+jwt", "kid": kid},
                        {"iss": idp.issuer, "aud": MANAGEMENT_API, "sub": "x", "exp": now + 60, "scope": "all"},
                        key, algorithms=["ES384"])
@@ -148,13 +84,14 @@ def test_a_token_without_the_all_scope_is_403(idp):
     assert_error(response, 403, "auth.forbidden")
 
 
-def test_users_cannot_get_a_management_token(idp, app, user):
-    browser = Browser(idp.endpoint)
+def test_users_cannot_get_a_management_token(idp, app, user, new_browser):
+    browser = new_browser(idp)
     callback = sign_in(browser, app, user, scope="openid all", resource=MANAGEMENT_API)
     response = exchange(idp, app, callback, resource=MANAGEMENT_API)
     assert response.status_code == 400 and response.json()["error"] == "invalid_target"
 
 
+@pytest.mark.both_databases
 def test_tokens_of_deleted_or_other_apps_are_401(idp):
     app = idp.make_app(type="m2m", redirect_uris=[], management_api=True)
     token = client_credentials(idp, app, resource=MANAGEMENT_API, scope="all").json()["access_token"]
@@ -200,6 +137,6 @@ def test_the_api_document_is_public(idp):
 
 
 def test_any_valid_token_for_the_management_api_is_accepted(idp):
-    soon = int((datetime.now(timezone.utc) + timedelta(seconds=30)).timestamp())
+    soon = int((datetime.now(UTC) + timedelta(seconds=30)).timestamp())
     response = httpx.get(f"{idp.endpoint}/api/users", headers={"Authorization": f"Bearer {forged(idp, exp=soon)}"})
     assert response.status_code == 200, response.text

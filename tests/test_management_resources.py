@@ -7,13 +7,7 @@ import secrets
 import pytest
 
 from idp.management.auth import MANAGEMENT_API
-from tests.test_management_auth import assert_error, client_credentials, management_api
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
+from tests.management import assert_error, client_credentials
 
 
 def create(api, **body):
@@ -23,6 +17,7 @@ def create(api, **body):
     return response.json()
 
 
+@pytest.mark.both_databases
 def test_create_get_patch_delete(api):
     resource = create(api, accessTokenTtl=120)
     assert resource["accessTokenTtl"] == 120 and resource["isDefault"] is False and resource["scopes"] == []

@@ -7,15 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from idp.mail import connectors
-from tests.browser import Browser
-from tests.test_management_auth import assert_error, management_api, settings_restored
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
-
+from tests.management import assert_error, settings_restored
 
 HTTP_CONFIG = {"endpoint": "https://mail.example.test/send", "authorization": "Bearer very-secret"}
 
@@ -32,7 +24,8 @@ def test_sign_in_experience_in_logto_shape(api):
     assert set(body["signUp"]) >= {"identifiers", "password", "verify"} and isinstance(body["signIn"]["methods"], list)
 
 
-def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings):
+@pytest.mark.both_databases
+def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings, new_browser):
     before = api.get("/api/sign-in-exp").json()
     patched = api.patch("/api/sign-in-exp", json={"signUp": {"password": True}, "signInMode": "SignIn",
                                                   "branding": {"logoUrl": "ignored"}})
@@ -40,7 +33,7 @@ def test_patch_merges_sign_up_and_takes_effect(idp, api, app, saved_settings):
     body = patched.json()
     assert body["signUp"] == {**before["signUp"], "password": True} and body["signInMode"] == "SignIn"
     assert "branding" not in body and api.get("/api/sign-in-exp").json() == body
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     browser.follow(browser.authorize_url(app["id"], app["redirect_uris"][0]))
     assert browser.experience("PUT", "", {"interactionEvent": "Register"}).status_code == 403
 
@@ -54,6 +47,7 @@ def test_invalid_sign_in_experience_is_400(api, body, saved_settings):
     assert response.status_code == 400 and response.json()["code"].endswith("invalid_input"), response.text
 
 
+@pytest.mark.both_databases
 def test_connector_lifecycle_with_masked_secrets(idp, api, saved_settings):
     created = api.post("/api/connectors", json={"connectorId": "http-email", "config": HTTP_CONFIG})
     assert created.status_code == 200, created.text

@@ -8,17 +8,9 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.low_level import Type
 
-from tests.browser import Browser, new_email
+from tests.browser import new_email
 from tests.flows import is_signed_in, refresh, sign_in, tokens_for, userinfo
-from tests.test_management_auth import assert_error, management_api
-
-pytestmark = pytest.mark.both_databases
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
+from tests.management import assert_error
 
 
 def create(api, **body):
@@ -27,6 +19,7 @@ def create(api, **body):
     return response.json()
 
 
+@pytest.mark.both_databases
 def test_create_and_get_in_logto_shape(api):
     email = new_email()
     user = create(api, primaryEmail=email, username=f"u_{secrets.token_hex(3)}", name="Ann", password="Pa55-word!",
@@ -42,6 +35,7 @@ def test_an_empty_user_may_be_created(api):
     assert response.status_code == 200 and response.json()["primaryEmail"] is None
 
 
+@pytest.mark.both_databases
 def test_taken_email_and_username_are_422(api):
     user = create(api, username=f"taken_{secrets.token_hex(3)}")
     assert_error(api.post("/api/users", json={"primaryEmail": user["primaryEmail"].upper()}), 422,
@@ -54,6 +48,7 @@ def test_taken_email_and_username_are_422(api):
                  "user.email_already_in_use")
 
 
+@pytest.mark.both_databases
 def test_search_and_pages(api):
     marker = secrets.token_hex(4)
     made = [create(api, name=f"Searchable {marker} {n}")["id"] for n in range(3)]
@@ -72,7 +67,7 @@ def test_search_and_pages(api):
 SEARCHED_NAMES = {"backslash": "a\\b", "trailing": "a\\", "percent": "a%b", "underscore": "a_b", "plain": "ab"}
 
 
-@pytest.mark.parametrize(("pattern", "expected"), [
+@pytest.mark.parametrize("pattern, expected", [
     ("a\\", {"trailing"}),
     ("%\\", {"trailing"}),
     ("%\\%%", {"percent"}),
@@ -99,10 +94,12 @@ def test_user_list_is_always_paginated(api):
 
 @pytest.mark.parametrize("params", [{"search": ""}, {"search.password": "x"}, {"mode": "posix", "search": "x"},
                                     {"joint": "xor", "search": "x"}, {"search": "a\u0000"}])
+@pytest.mark.both_databases
 def test_bad_search_is_400(api, params):
     assert_error(api.get("/api/users", params=params), 400, "request.invalid_input")
 
 
+@pytest.mark.both_databases
 def test_patch_replaces_custom_data_and_profile_while_their_routes_merge(api):
     user = create(api, customData={"a": 1, "b": 2}, profile={"givenName": "A", "familyName": "B"})
     merged = api.patch(f"/api/users/{user['id']}/custom-data", json={"customData": {"b": 3, "c": 4}})
@@ -122,21 +119,21 @@ def test_patch_clears_identifiers_with_null_or_empty(api):
     assert cleared["username"] is None and cleared["primaryEmail"] is None
 
 
-def test_a_password_set_by_the_api_signs_in(idp, api, app):
+def test_a_password_set_by_the_api_signs_in(idp, api, app, new_browser):
     user = create(api)
     assert api.get(f"/api/users/{user['id']}/has-password").json() == {"hasPassword": False}
     assert api.patch(f"/api/users/{user['id']}/password", json={"password": "Fresh-Ladder-7"}).json()["hasPassword"]
     assert api.post(f"/api/users/{user['id']}/password/verify", json={"password": "Fresh-Ladder-7"}).status_code == 204
     assert_error(api.post(f"/api/users/{user['id']}/password/verify", json={"password": "wrong"}), 422,
                  "session.invalid_credentials")
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     assert "code" in sign_in(browser, app, {"email": user["primaryEmail"], "password": "Fresh-Ladder-7"}).params
 
 
-def test_an_imported_argon2_digest_signs_in(idp, api, app):
+def test_an_imported_argon2_digest_signs_in(idp, api, app, new_browser):
     digest = PasswordHasher(type=Type.I).hash("Imported-Pass-1")
     user = create(api, passwordDigest=digest, passwordAlgorithm="Argon2i")
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     assert "code" in sign_in(browser, app, {"email": user["primaryEmail"], "password": "Imported-Pass-1"}).params
     assert_error(api.post("/api/users", json={"passwordDigest": digest}), 400, "user.password_algorithm_required")
     both = {"password": "x", "passwordDigest": digest, "passwordAlgorithm": "Argon2i"}
@@ -145,9 +142,10 @@ def test_an_imported_argon2_digest_signs_in(idp, api, app):
                  "guard.invalid_input")
 
 
-def test_suspending_ends_sessions_and_grants(idp, api, app):
+@pytest.mark.both_databases
+def test_suspending_ends_sessions_and_grants(idp, api, app, new_browser):
     user = idp.make_user(new_email())
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     tokens = tokens_for(idp, browser, app, user, scope="openid offline_access", prompt="consent")
     suspended = api.patch(f"/api/users/{user['id']}/is-suspended", json={"isSuspended": True})
     assert suspended.status_code == 200 and suspended.json()["isSuspended"] is True
@@ -158,9 +156,10 @@ def test_suspending_ends_sessions_and_grants(idp, api, app):
     assert reinstated.json()["isSuspended"] is False
 
 
-def test_delete_removes_the_user(idp, api, app):
+@pytest.mark.both_databases
+def test_delete_removes_the_user(idp, api, app, new_browser):
     user = idp.make_user(new_email())
-    browser = Browser(idp.endpoint)
+    browser = new_browser(idp)
     tokens_for(idp, browser, app, user)
     assert api.delete(f"/api/users/{user['id']}").status_code == 204
     assert_error(api.get(f"/api/users/{user['id']}"), 404, "entity.not_found")

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from idp.mail import connectors
-from tests.server import free_port
-from tests.test_management_auth import assert_error, management_api
 from tests.browser import new_email
-
-
-@pytest.fixture
-def api(idp):
-    with management_api(idp) as client:
-        yield client
+from tests.management import assert_error
+from tests.server import free_port
 
 
 def send(api, email: str):
@@ -25,6 +18,7 @@ def verify(api, email: str, code: str):
     return api.post("/api/verification-codes/verify", json={"email": email, "verificationCode": code})
 
 
+@pytest.mark.both_databases
 def test_a_code_is_sent_and_verified_once(idp, api):
     email = new_email()
     assert send(api, email).status_code == 204

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-import pytest
-
 from idp import models  # noqa: F401
 from idp.db import Base, alembic_config
-from tests.conftest import POSTGRES_URL
-from tests.server import create_database, reset_postgres
+from tests.server import fresh_database_url
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/migrations.db"
-    if not POSTGRES_URL:
-        pytest.skip("IDP_TEST_DATABASE_URL is not set")
-    separate = create_database(POSTGRES_URL, "idp_migrations")
-    reset_postgres(separate)
-    return separate
+pytestmark = pytest.mark.both_databases
+
+
+@pytest.fixture
+def url(backend: str, tmp_path) -> str:
+    """An empty database of its own (never the shared server's)."""
+    return fresh_database_url(backend, tmp_path, "migrations")
+
 
 def drift(url: str) -> list:
     engine = create_engine(url)
@@ -32,11 +29,13 @@ def drift(url: str) -> list:
     engine.dispose()
     return diff
 
+
 def tables(url: str) -> set[str]:
     engine = create_engine(url)
     names = set(inspect(engine).get_table_names())
     engine.dispose()
     return names
+
 
 def test_upgrade_downgrade_upgrade_leaves_no_drift(url):
     config = alembic_config(url)

@@ -15,8 +15,8 @@ from idp import __version__
 from idp.store import apps, users
 from idp.testing import free_port
 from tests.browser import query
+from tests.management import management_token
 from tests.newcomer import Shell
-from tests.test_management_auth import management_token
 
 
 @pytest.fixture
@@ -96,13 +96,14 @@ def test_output_piped_into_head_ends_quietly(shell, tmp_path):
     seed = tmp_path / "many.toml"
     seed.write_text("".join(f'[[users]]\nemail = "user{n}@example.test"\nname = "{"x" * 200}"\n\n' for n in range(600)))
     shell.ok("seed", str(seed))
-    pipeline = subprocess.run(f"{sys.executable} -m idp user list | head -n 1", shell=True, cwd=shell.folder,
+    # A real shell pipe: the point is what happens when `head` closes the pipe early.
+    pipeline = subprocess.run(f"{sys.executable} -m idp user list | head -n 1", shell=True, cwd=shell.folder,  # noqa: S602
                               env=shell.env, capture_output=True, text=True, timeout=60)
     assert pipeline.stdout == "[\n"
     assert "Traceback" not in pipeline.stderr and "Error" not in pipeline.stderr, pipeline.stderr
 
 
-@pytest.mark.parametrize(("args", "body", "code"), [
+@pytest.mark.parametrize("args, body, code", [
     (["--email", "not-an-address"], {"primaryEmail": "not-an-address"}, "guard.invalid_input"),
     (["--username", "has spaces"], {"username": "has spaces"}, "guard.invalid_input"),
     (["--email", "a@example.test", "--username", "9starts_with_a_digit"],

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
 import httpx
-import pytest
 from authlib.common.security import generate_token
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -48,8 +47,17 @@ def test_nextauth4_provider_signs_in_with_openid_client(idp, browser: Browser, u
     node = shutil.which("node")
     assert node and (INTEROP / "node_modules" / "openid-client").is_dir(), "run tests/setup.sh"
     env = {**os.environ, "LOGTO_ENDPOINT": idp.endpoint, "LOGTO_ID": app["id"], "LOGTO_SECRET": app["secret"]}
-    process = subprocess.Popen([node, "nextauth4-check.mjs", str(provider_file), redirect_uri], cwd=INTEROP, env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [node, "nextauth4-check.mjs", str(provider_file), redirect_uri]
+    with subprocess.Popen(command, cwd=INTEROP, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as process:
+        last = nextauth4_sign_in(process, idp, browser, user)
+    result = json.loads(last.split(" ", 1)[1])
+    assert result["user"] == {"id": user["id"], "name": None, "email": user["email"], "image": None}
+    assert result["userinfo"]["sub"] == user["id"]
+
+
+def nextauth4_sign_in(process: subprocess.Popen, idp, browser: Browser, user: dict) -> str:
+    """Sign in on the authorization URL the NextAuth v4 provider printed; return its RESULT line."""
     try:
         first = process.stdout.readline()
         assert first.startswith("AUTHORIZE "), first + process.stdout.read()
@@ -61,17 +69,14 @@ def test_nextauth4_provider_signs_in_with_openid_client(idp, browser: Browser, u
         process.stdin.flush()
         last = process.stdout.readline()
         assert last.startswith("RESULT "), last + process.stdout.read()
+        return last
     finally:
         process.kill()
-        process.wait()
-    result = json.loads(last.split(" ", 1)[1])
-    assert result["user"] == {"id": user["id"], "name": None, "email": user["email"], "image": None}
-    assert result["userinfo"]["sub"] == user["id"]
 
 
 def test_logto_python_sdk_snippet_signs_in(idp, browser: Browser, app, user):
     scope: dict = {}
-    exec(readme.filled("logto-python", endpoint=idp.endpoint, app=app), scope)
+    exec(readme.filled("logto-python", endpoint=idp.endpoint, app=app), scope)  # noqa: S102 (the README's own snippet)
     client = scope["client"]
     url = asyncio.run(client.signIn(app["redirect_uris"][0]))
     assert url.startswith(f"{idp.issuer}/auth?")
@@ -84,7 +89,7 @@ def test_authlib_snippet_signs_in(idp, browser: Browser, user):
     redirect_uri = f"{readme.DEFAULT_APP}/callback"
     app = idp.make_app(redirect_uris=[redirect_uri])
     scope: dict = {}
-    exec(readme.filled("oidc-authlib", endpoint=idp.endpoint, app=app), scope)
+    exec(readme.filled("oidc-authlib", endpoint=idp.endpoint, app=app), scope)  # noqa: S102 (the README's own snippet)
     client, discovery = scope["client"], scope["discovery"]
     try:
         assert discovery["issuer"] == idp.issuer

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,8 +15,8 @@ import pytest
 from idp.testing import IdpServer
 from tests.aliyun import templates
 from tests.browser import Browser
+from tests.management import management_api, settings_restored
 from tests.test_connector_cli import Cli
-from tests.test_management_auth import management_api, settings_restored
 
 
 def test_status_is_204_without_a_token(idp):
@@ -62,6 +63,7 @@ def test_the_testing_helper_reads_a_code_sent_before_it_asks(idp, browser: Brows
     threading.Timer(0.3, lambda: browser.send_code(user["email"])).start()
     newer = helper.last_code(user["email"], after=message["id"])
     assert newer == helper.messages(user["email"])[0]["code"] and len(helper.messages(user["email"])) == 2
+    helper.http.close()
 
 
 def without_code(usage_type: str) -> list[dict[str, str]]:
@@ -76,7 +78,8 @@ def smtp_config(these: list[dict[str, str]]) -> dict:
 
 def test_a_template_without_the_code_is_saved_with_a_warning_by_the_management_api(idp):
     with settings_restored(idp), management_api(idp) as api:
-        created = api.post("/api/connectors", json={"connectorId": "smtp", "config": smtp_config(without_code("SignIn"))})
+        config = smtp_config(without_code("SignIn"))
+        created = api.post("/api/connectors", json={"connectorId": "smtp", "config": config})
         assert created.status_code == 200, created.text
         assert "SignIn" in created.headers["warning"] and "{{code}}" in created.headers["warning"]
         patched = api.patch(f"/api/connectors/{created.json()['id']}",
@@ -93,10 +96,10 @@ def test_an_unknown_usage_type_is_named(idp):
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    created = Cli(tmp_path)
-    created.ok("migrate")
-    return created
+def cli(tmp_path: Path) -> Iterator[Cli]:
+    commands = Cli(tmp_path)
+    yield commands
+    commands.engine.dispose()
 
 
 def test_the_command_line_warns_when_saving_and_test_sending_without_the_code(cli, stub):

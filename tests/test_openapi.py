@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from idp.management import openapi
 from idp.web.management import ROUTES
 from tests.browser import Browser
-from tests.test_management_auth import management_token, settings_restored
+from tests.management import management_token, settings_restored
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance, negative_data_rejection, ignored_auth]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
-from typing import Any
 
 import httpx
 import pytest
@@ -17,28 +15,9 @@ from idp.experience import passwords
 from idp.models import VerificationCode
 from idp.web import i18n, pages
 from tests.browser import Browser, new_email, query
-from tests.flows import redeem, userinfo
-from tests.server import Server
+from tests.flows import Form, read_forms, redeem, userinfo
 
 NEW_PASSWORD = "Tall-Ladder-42"
-
-
-class Forms(HTMLParser):
-    """Every form of a page: its action, its fields (name → value) and its submit buttons."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append({"action": values.get("action", ""), "fields": {}, "buttons": []})
-        elif tag == "input" and self.forms and "name" in values:
-            self.forms[-1]["fields"][values["name"]] = values.get("value", "")
-        elif tag == "button" and self.forms:
-            self.forms[-1]["buttons"].append((values.get("name"), values.get("value")))
 
 
 class Page:
@@ -62,8 +41,8 @@ class Page:
         assert self.response.is_redirect, (self.status, self.text[:500])
         return self.response.headers["location"]
 
-    def form(self, action: str) -> dict[str, Any]:
-        found = [form for form in Forms(self.text).forms if form["action"].endswith(action)]
+    def form(self, action: str) -> Form:
+        found = [form for form in read_forms(self.text) if form.action.endswith(action)]
         assert found, f"no form posting to {action} on {self.path}: {self.text[:800]}"
         return found[0]
 
@@ -100,8 +79,8 @@ class Visitor:
     def submit(self, page: Page, action: str, **fields: str) -> Page:
         """Post the form of `page` whose action ends with `action`, with its hidden fields."""
         form = page.form(action)
-        data = {**form["fields"], **fields}
-        return Page(self.browser.follow(form["action"], "POST", data=data))
+        data = {**form.fields, **fields}
+        return Page(self.browser.follow(form.action, "POST", data=data))
 
     def post(self, path: str, data: dict[str, str]) -> Page:
         return Page(self.browser.follow(f"{self.idp.endpoint}{path}", "POST", data=data))
@@ -114,7 +93,7 @@ def visitor(idp, app):
     person.close()
 
 
-def exchange(idp, app, location: str) -> dict:
+def signed_in_userinfo(idp, app, location: str) -> dict:
     """The userinfo of the user the redirect to `location` signed in."""
     return userinfo(idp, redeem(idp, app, location)["access_token"]).json()
 
@@ -140,23 +119,14 @@ def age_codes(idp, email: str, seconds: int) -> None:
             row.created_at -= timedelta(seconds=seconds)
 
 
-def sign_in_experience(idp, document: str) -> None:
-    idp.cli("sign-in-exp", "set", "--json", document)
-
-
-def use_sign_up_password(idp, required: bool) -> None:
-    sign_in_experience(idp, '{"signUp": {"identifiers": ["email"], "password": %s, "verify": true}}'
-                       % str(required).lower())
-
-
 # --- the pages themselves --------------------------------------------------------------------------
 
 def test_sign_in_starts_with_the_email_and_offers_a_code_first(visitor):
     page = visitor.open(login_hint="hint@example.test")
     assert page.status == 200 and page.path == "/sign-in" and page.lang == "en"
     form = page.form("/sign-in")
-    assert form["fields"]["email"] == "hint@example.test" and form["fields"]["csrf"]
-    assert form["buttons"] == [("method", "code"), ("method", "password")]
+    assert form.fields["email"] == "hint@example.test" and form.fields["csrf"]
+    assert form.buttons == [("method", "code"), ("method", "password")]
     assert 'href="http://127.0.0.1' in page.text and "/register\"" in page.text and "/forgot-password\"" in page.text
 
 
@@ -201,7 +171,7 @@ def test_every_form_post_needs_the_token(visitor, path):
 def test_the_csrf_token_of_another_interaction_is_refused(idp, app, visitor, user):
     other = Visitor(idp, app)
     try:
-        foreign = other.open().form("/sign-in")["fields"]["csrf"]
+        foreign = other.open().form("/sign-in").fields["csrf"]
     finally:
         other.close()
     visitor.open()
@@ -211,8 +181,8 @@ def test_the_csrf_token_of_another_interaction_is_refused(idp, app, visitor, use
 
 def test_every_form_on_the_way_carries_the_token(idp, visitor, user):
     page = code_page(idp, visitor, user["email"])
-    for form in Forms(page.text).forms:
-        assert form["fields"].get("csrf"), form
+    for form in read_forms(page.text):
+        assert form.fields.get("csrf"), form
 
 
 # --- languages ---------------------------------------------------------------------------------------
@@ -252,20 +222,21 @@ def test_user_input_is_escaped(visitor):
 
 # --- sign in -----------------------------------------------------------------------------------------
 
+@pytest.mark.both_databases
 def test_sign_in_by_code_without_javascript(idp, app, visitor, user):
     page = code_page(idp, visitor, user["email"])
     assert user["email"] in page.text and page.form("/sign-in/code/resend")
     done = visitor.submit(page, "/sign-in/code", code=idp.last_code(user["email"]))
-    assert exchange(idp, app, lands_on_client(app, done))["sub"] == user["id"]
+    assert signed_in_userinfo(idp, app, lands_on_client(app, done))["sub"] == user["id"]
 
 
 def test_sign_in_by_password_without_javascript(idp, app, visitor, user):
     page = visitor.open()
     password_page = visitor.submit(page, "/sign-in", email=user["email"], method="password")
-    assert password_page.status == 200 and password_page.form("/sign-in/password")["fields"]["email"] == user["email"]
+    assert password_page.status == 200 and password_page.form("/sign-in/password").fields["email"] == user["email"]
     assert idp.messages(user["email"]) == []
     done = visitor.submit(password_page, "/sign-in/password", password=user["password"])
-    assert exchange(idp, app, lands_on_client(app, done))["sub"] == user["id"]
+    assert signed_in_userinfo(idp, app, lands_on_client(app, done))["sub"] == user["id"]
 
 
 def test_one_form_with_email_and_password_still_signs_in(idp, app, visitor, user):
@@ -277,7 +248,7 @@ def test_one_form_with_email_and_password_still_signs_in(idp, app, visitor, user
 def test_switching_from_the_code_to_the_password(idp, app, visitor, user):
     page = code_page(idp, visitor, user["email"])
     switched = visitor.submit(page, "/sign-in", method="password")
-    assert switched.form("/sign-in/password")["fields"]["email"] == user["email"]
+    assert switched.form("/sign-in/password").fields["email"] == user["email"]
     lands_on_client(app, visitor.submit(switched, "/sign-in/password", password=user["password"]))
 
 
@@ -328,9 +299,9 @@ def test_sign_in_by_code_for_an_unknown_email_offers_to_create_the_account(idp, 
     offer = visitor.submit(page, "/sign-in/code", code=idp.last_code(email))
     assert offer.status == 200 and offer.path == "/sign-in/register" and email in offer.text
     optional = visitor.submit(offer, "/sign-in/register")
-    assert optional.path == "/register/password" and ("skip", "yes") in optional.form("/register/password")["buttons"]
+    assert optional.path == "/register/password" and ("skip", "yes") in optional.form("/register/password").buttons
     done = visitor.submit(optional, "/register/password", skip="yes")
-    info = exchange(idp, app, lands_on_client(app, done))
+    info = signed_in_userinfo(idp, app, lands_on_client(app, done))
     assert info["email"] == email and info["email_verified"] is True
 
 
@@ -344,6 +315,7 @@ def register_code_page(visitor: Visitor, email: str, **params: str) -> Page:
     return sent
 
 
+@pytest.mark.both_databases
 def test_register_with_a_password(idp, app, visitor):
     email = new_email()
     page = register_code_page(visitor, email, ui_locales="fr")
@@ -355,14 +327,14 @@ def test_register_with_a_password(idp, app, visitor):
     assert weak.status == 422 and weak.error_code == "password.rejected"
     assert "Ce mot de passe est trop courant." in weak.text
     done = visitor.submit(weak, "/register/password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
-    info = exchange(idp, app, lands_on_client(app, done))
+    info = signed_in_userinfo(idp, app, lands_on_client(app, done))
     assert info["email"] == email and info["email_verified"] is True
     again = Visitor(idp, app)
     try:
         start = again.open()
         by_password = again.submit(again.submit(start, "/sign-in", email=email, method="password"),
                                    "/sign-in/password", password=NEW_PASSWORD)
-        assert exchange(idp, app, lands_on_client(app, by_password))["sub"] == info["sub"]
+        assert signed_in_userinfo(idp, app, lands_on_client(app, by_password))["sub"] == info["sub"]
     finally:
         again.close()
 
@@ -374,19 +346,15 @@ def test_register_without_a_password_by_default(idp, app, visitor):
     lands_on_client(app, visitor.submit(password_page, "/register/password", skip="yes"))
 
 
-def test_register_requires_the_password_when_the_sign_up_does(idp, app, visitor):
-    use_sign_up_password(idp, True)
-    try:
-        email = new_email()
-        page = register_code_page(visitor, email)
-        password_page = visitor.submit(page, "/register/code", code=idp.last_code(email))
-        assert ("skip", "yes") not in password_page.form("/register/password")["buttons"]
-        skipped = visitor.submit(password_page, "/register/password", skip="yes")
-        assert skipped.status == 422 and skipped.error_code == "user.missing_profile"
-        lands_on_client(app, visitor.submit(skipped, "/register/password", password=NEW_PASSWORD,
-                                            confirm=NEW_PASSWORD))
-    finally:
-        use_sign_up_password(idp, False)
+def test_register_requires_the_password_when_the_sign_up_does(idp, app, visitor, sign_in_experience):
+    sign_in_experience({"signUp": {"identifiers": ["email"], "password": True, "verify": True}})
+    email = new_email()
+    page = register_code_page(visitor, email)
+    password_page = visitor.submit(page, "/register/code", code=idp.last_code(email))
+    assert ("skip", "yes") not in password_page.form("/register/password").buttons
+    skipped = visitor.submit(password_page, "/register/password", skip="yes")
+    assert skipped.status == 422 and skipped.error_code == "user.missing_profile"
+    lands_on_client(app, visitor.submit(skipped, "/register/password", password=NEW_PASSWORD, confirm=NEW_PASSWORD))
 
 
 def test_register_with_a_taken_email_says_so(idp, visitor, user):
@@ -398,38 +366,33 @@ def test_register_with_a_taken_email_says_so(idp, visitor, user):
     assert 'href="http://127.0.0.1' in taken.text and '/sign-in"' in taken.text
 
 
-def test_closed_registration_hides_the_link_and_refuses_the_form(idp, visitor):
-    sign_in_experience(idp, '{"signInMode": "SignIn"}')
-    try:
-        page = visitor.open(ui_locales="fr")
-        assert page.status == 200 and "/register\"" not in page.text
-        refused = visitor.submit(visitor.get("/register"), "/register", email=new_email())
-        assert refused.status == 403 and refused.error_code == "auth.forbidden"
-        assert "Cette action n’est pas autorisée ici." in refused.text
-    finally:
-        sign_in_experience(idp, '{"signInMode": "SignInAndRegister"}')
+def test_closed_registration_hides_the_link_and_refuses_the_form(idp, visitor, sign_in_experience):
+    sign_in_experience({"signInMode": "SignIn"})
+    page = visitor.open(ui_locales="fr")
+    assert page.status == 200 and "/register\"" not in page.text
+    refused = visitor.submit(visitor.get("/register"), "/register", email=new_email())
+    assert refused.status == 403 and refused.error_code == "auth.forbidden"
+    assert "Cette action n’est pas autorisée ici." in refused.text
 
 
-def test_without_a_sender_the_page_says_the_email_could_not_be_sent(tmp_path):
-    server = Server(database_url=f"sqlite:///{tmp_path}/nosender.db", data_dir=tmp_path, extra_env={"IDP_DEV": "0"})
-    server.start()
-    person = Visitor(server, server.make_app())
+def test_without_a_sender_the_page_says_the_email_could_not_be_sent(no_sender):
+    person = Visitor(no_sender, no_sender.make_app())
+    email = new_email()
     try:
         page = person.open(first_screen="register", ui_locales="zh-CN")
-        failed = person.submit(page, "/register", email=new_email())
+        failed = person.submit(page, "/register", email=email)
         assert failed.status == 501 and failed.error_code == "connector.not_found"
         assert "邮件发送失败" in failed.text and failed.form("/register")
-        with server.db() as db:
-            assert db.query(VerificationCode).count() == 0
+        with no_sender.db() as db:
+            assert db.query(VerificationCode).filter_by(email_key=email).count() == 0
     finally:
         person.close()
-        server.stop()
 
 
 # --- forgot password ---------------------------------------------------------------------------------
 
-def test_forgot_password_resets_it_and_leads_back_to_sign_in(idp, app, visitor, user):
-    signed_in = Browser(idp.endpoint)
+def test_forgot_password_resets_it_and_leads_back_to_sign_in(idp, app, visitor, user, new_browser):
+    signed_in = new_browser(idp)
     signed_in.sign_in_with_password(signed_in.authorize_url(app["id"], app["redirect_uris"][0]), user["email"],
                                     user["password"])
     visitor.open()
@@ -442,7 +405,7 @@ def test_forgot_password_resets_it_and_leads_back_to_sign_in(idp, app, visitor, 
     assert same.status == 422 and same.error_code == "user.same_password"
     changed = visitor.submit(same, "/forgot-password/password", password=NEW_PASSWORD, confirm=NEW_PASSWORD)
     assert changed.status == 200 and changed.path == "/forgot-password/done"
-    assert 'href="%s/sign-in"' % idp.endpoint in changed.text
+    assert f'href="{idp.endpoint}/sign-in"' in changed.text
     silent = signed_in.follow(signed_in.authorize_url(app["id"], app["redirect_uris"][0], prompt="none"))
     assert query(silent.headers["location"])["error"] == "login_required"
     signed_in.close()

@@ -14,7 +14,6 @@ from logto import LogtoClient, LogtoConfig, UserInfoScope
 
 from idp.models import Application, User
 from tests.aliyun import AliyunStub, running_stub
-from tests.browser import Browser
 from tests.server import Server, fresh_database_url
 from tests.test_interop_logto_python import DictStorage
 
@@ -74,7 +73,8 @@ name = "aliyun-dm"
 def snapshot(server: Server) -> dict:
     with server.db() as db:
         return {
-            "apps": sorted((a.id, a.name, a.type, a.secret_hash, tuple(a.redirect_uris)) for a in db.query(Application)),
+            "apps": sorted((a.id, a.name, a.type, a.secret_hash, tuple(a.redirect_uris))
+                           for a in db.query(Application)),
             "users": sorted((u.id, u.primary_email, u.username, u.name, u.password_hash, json.dumps(u.custom_data),
                              json.dumps(u.profile), u.updated_at.isoformat()) for u in db.query(User)),
         }
@@ -88,7 +88,7 @@ def seeded(backend: str, tmp_path: Path) -> Iterator[tuple[Server, AliyunStub, P
         yield server, stub, seed_file(tmp_path, stub)
 
 
-def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded):
+def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded, new_browser):
     server, stub, path = seeded
     first = server.cli("seed", str(path))
     state = snapshot(server)
@@ -103,19 +103,20 @@ def test_seed_twice_then_sign_in_with_the_logto_sdk(seeded):
                              scopes=[UserInfoScope.email, UserInfoScope.customData])
         alice = LogtoClient(config, DictStorage())
         url = asyncio.run(alice.signIn("https://web.example.test/callback"))
-        asyncio.run(alice.handleSignInCallback(Browser(server.endpoint).sign_in_with_password(
+        asyncio.run(alice.handleSignInCallback(new_browser(server).sign_in_with_password(
             url, "alice@seed.test", "Correct-Horse-9")))
         assert alice.getIdTokenClaims().sub == "aliceseeded1"
         assert asyncio.run(alice.fetchUserInfo()).custom_data == {"plan": "pro"}
 
         bob = LogtoClient(config, DictStorage())
         url = asyncio.run(bob.signIn("https://web.example.test/callback"))
-        browser = Browser(server.endpoint)
+        browser = new_browser(server)
         browser.start(url)
         sent = browser.send_code("bob@fixed.test").json()["verificationId"]
         assert browser.verify_code("bob@fixed.test", sent, "000000").status_code == 200
         browser.experience("POST", "/identification", {"verificationId": sent})
-        asyncio.run(bob.handleSignInCallback(browser.finish(browser.experience("POST", "/submit").json()["redirectTo"])))
+        submitted = browser.experience("POST", "/submit").json()["redirectTo"]
+        asyncio.run(bob.handleSignInCallback(browser.finish(submitted)))
         assert bob.getIdTokenClaims().email == "bob@fixed.test"
         assert stub.messages("bob@fixed.test")[-1]["subject"] == "Sign-in code 000000"
     finally:

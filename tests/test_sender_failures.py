@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from starlette.applications import Starlette
@@ -21,8 +21,8 @@ from starlette.routing import Route
 from idp.models import VerificationCode
 from tests.aliyun import serve_in_thread
 from tests.browser import Browser, new_email
+from tests.management import management_api
 from tests.server import Server, fresh_database_url
-from tests.test_management_auth import management_api
 
 pytestmark = pytest.mark.both_databases
 
@@ -79,9 +79,9 @@ def failing(hook: FailingHook) -> FailingHook:
     return hook
 
 
-def started(server: Server, event: str) -> Browser:
+def started(server: Server, event: str, new_browser: Callable[[Server], Browser]) -> Browser:
     app = server.make_app()
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), event)
     return browser
 
@@ -98,9 +98,9 @@ def sign_in_mode(server: Server, mode: str) -> None:
     server.cli("sign-in-exp", "set", "--json", json.dumps({"signInMode": mode}))
 
 
-def test_the_person_signing_in_never_sees_the_services_words(server, failing):
+def test_the_person_signing_in_never_sees_the_services_words(server, failing, new_browser):
     email = new_email()
-    browser = started(server, "Register")
+    browser = started(server, "Register", new_browser)
     answer = browser.send_code(email, "Register")
     assert answer.status_code == 400
     assert answer.json() == {"code": "connector.general",
@@ -141,14 +141,14 @@ def test_the_management_api_test_send_answers_the_services_words(server, failing
     assert UPSTREAM_WORDS in server_log(server)
 
 
-@pytest.mark.parametrize(("event", "mode"), [("ForgotPassword", "SignInAndRegister"), ("SignIn", "SignIn")])
-def test_a_failing_service_answers_known_and_unknown_addresses_alike(server, failing, event, mode):
+@pytest.mark.parametrize("event, mode", [("ForgotPassword", "SignInAndRegister"), ("SignIn", "SignIn")])
+def test_a_failing_service_answers_known_and_unknown_addresses_alike(server, failing, event, mode, new_browser):
     sign_in_mode(server, mode)
     try:
         known, unknown = server.make_user(new_email())["email"], new_email()
         answers = {}
         for email in (known, unknown):
-            browser = started(server, event)
+            browser = started(server, event, new_browser)
             sent = browser.send_code(email, event)
             assert sent.status_code == 200, sent.text
             verification_id = sent.json()["verificationId"]
@@ -165,9 +165,9 @@ def test_a_failing_service_answers_known_and_unknown_addresses_alike(server, fai
         sign_in_mode(server, "SignInAndRegister")
 
 
-def test_a_code_that_failed_to_go_out_cannot_be_used_later(server, failing):
+def test_a_code_that_failed_to_go_out_cannot_be_used_later(server, failing, new_browser):
     email = server.make_user(new_email())["email"]
-    browser = started(server, "ForgotPassword")
+    browser = started(server, "ForgotPassword", new_browser)
     verification_id = browser.send_code(email, "ForgotPassword").json()["verificationId"]
     [code] = failing.codes_to(email)
     with server.db() as db:

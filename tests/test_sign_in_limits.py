@@ -132,7 +132,7 @@ def test_usernames_follow_logtos_rule_and_are_compared_exactly(pair, started, us
     server, _ = pair
     username = f"limits_{secrets.token_hex(3)}"
     server.make_user(new_address(), PASSWORD, username=username)
-    for spelling in SPACES + ["{}-x", "{}.x", "9{}", "{}\u0131"]:
+    for spelling in [*SPACES, "{}-x", "{}.x", "9{}", "{}\u0131"]:
         variant = spelling.format(username)
         assert answers([password_attempt(started, "username", variant, PASSWORD)]) == {INVALID: 1}, repr(variant)
     # Usernames are case-sensitive (Logto's default policy): another case is another, unknown, account.

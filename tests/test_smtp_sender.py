@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from idp import mail
-from idp.mail import Message, SendError, SenderEnvironment
+from idp.mail import Message, SenderEnvironment, SendError
 from idp.mail.smtp import SmtpSender, validate
 from idp.settings import Settings
 from tests.aliyun import templates
@@ -63,7 +63,7 @@ def certificate(tmp_path_factory) -> tuple[str, str]:
     folder = tmp_path_factory.mktemp("tls")
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=1))
@@ -250,7 +250,7 @@ def test_the_default_timeout_is_at_most_ten_seconds():
     assert sender(25).timeout <= 10
 
 
-@pytest.mark.parametrize(("changes", "message"), [
+@pytest.mark.parametrize("changes, message", [
     ({"host": None}, "host: Required"),
     ({"port": "25"}, "port: Expected an integer between 1 and 65535"),
     ({"port": 70000}, "port: Expected an integer between 1 and 65535"),
@@ -269,7 +269,7 @@ def test_invalid_config_is_connector_invalid_config(changes, message):
 def test_security_defaults_to_starttls_and_the_entry_point_builds_the_sender():
     config = smtp_config(587, security=None)
     assert validate(config)["security"] == "starttls"
-    env = SenderEnvironment(settings=Settings(), sessions=None, now=lambda: dt.datetime.now(dt.timezone.utc))
+    env = SenderEnvironment(settings=Settings(), sessions=None, now=lambda: dt.datetime.now(dt.UTC))
     assert isinstance(mail.factory("smtp")(config, env), SmtpSender)
 
 

@@ -27,7 +27,7 @@ def kids(base: str) -> list[str]:
     return [key["kid"] for key in httpx.get(f"{base}/oidc/jwks").json()["keys"]]
 
 
-def test_a_key_rotated_by_the_cli_is_used_by_both_workers(pair):
+def test_a_key_rotated_by_the_cli_is_used_by_both_workers(pair, new_browser):
     server, other = pair
     before = kids(server.endpoint)
     rotated = server.cli("keys", "rotate")["kid"]
@@ -36,7 +36,7 @@ def test_a_key_rotated_by_the_cli_is_used_by_both_workers(pair):
 
     app = server.make_app()
     user = server.make_user("worker-rotation@example.test")
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     callback = browser.sign_in_with_password(browser.authorize_url(app["id"], app["redirect_uris"][0]),
                                              user["email"], user["password"])
     tokens = httpx.post(f"{other}/oidc/token", auth=(app["id"], app["secret"]), data={
@@ -45,12 +45,12 @@ def test_a_key_rotated_by_the_cli_is_used_by_both_workers(pair):
     assert jws.extract_compact(tokens["id_token"].encode()).protected["kid"] == rotated
 
 
-def test_a_code_consumed_on_one_worker_is_consumed_on_the_other(pair):
+def test_a_code_consumed_on_one_worker_is_consumed_on_the_other(pair, new_browser):
     server, other = pair
     app = server.make_app()
     user = server.make_user("worker-code@example.test")
     verifier, challenge = pkce_pair()
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     callback = browser.sign_in_with_password(
         browser.authorize_url(app["id"], app["redirect_uris"][0], code_challenge=challenge,
                               code_challenge_method="S256"), user["email"], user["password"])
@@ -65,10 +65,8 @@ def test_a_code_consumed_on_one_worker_is_consumed_on_the_other(pair):
     assert userinfo.status_code == 401
 
 
-def started_on(pair, base: str, app: dict, event: str = "SignIn") -> Browser:
-    """A browser whose interaction began at the first worker and whose API calls go to `base`."""
-    server, _ = pair
-    browser = Browser(server.endpoint)
+def started_on(browser: Browser, base: str, app: dict, event: str = "SignIn") -> Browser:
+    """`browser` (on the first worker), its interaction begun there and its API calls sent to `base`."""
     browser.start(browser.authorize_url(app["id"], app["redirect_uris"][0]), event)
     browser.http.base_url = httpx.URL(base)
     return browser
@@ -80,11 +78,11 @@ def split_between(pair, count: int) -> list[str]:
     return [(server.endpoint, other)[index % 2] for index in range(count)]
 
 
-def test_parallel_redemptions_of_one_code_across_workers_succeed_once(pair):
+def test_parallel_redemptions_of_one_code_across_workers_succeed_once(pair, new_browser):
     server, _ = pair
     app = server.make_app()
     user = server.make_user(f"race-code-{secrets.token_hex(3)}@example.test")
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     callback = browser.sign_in_with_password(browser.authorize_url(app["id"], app["redirect_uris"][0]),
                                              user["email"], user["password"])
     form = {"grant_type": "authorization_code", "code": query(callback)["code"],
@@ -98,12 +96,12 @@ def test_parallel_redemptions_of_one_code_across_workers_succeed_once(pair):
     assert statuses.count(200) == 1 and statuses.count(400) == 19
 
 
-def test_parallel_refreshes_across_workers_leave_one_live_chain(pair):
+def test_parallel_refreshes_across_workers_leave_one_live_chain(pair, new_browser):
     server, _ = pair
     app = server.make_app(type="spa")  # public clients rotate on every refresh
     user = server.make_user(f"race-refresh-{secrets.token_hex(3)}@example.test")
     verifier, challenge = pkce_pair()
-    browser = Browser(server.endpoint)
+    browser = new_browser(server)
     url = browser.authorize_url(app["id"], app["redirect_uris"][0], scope="openid offline_access",
                                 prompt="consent", code_challenge=challenge, code_challenge_method="S256")
     code = query(browser.sign_in_with_password(url, user["email"], user["password"]))["code"]
@@ -126,14 +124,14 @@ def test_parallel_refreshes_across_workers_leave_one_live_chain(pair):
         assert onward.status_code == 200
 
 
-def test_parallel_registrations_of_one_email_create_one_user(pair):
-    server, other = pair
+def test_parallel_registrations_of_one_email_create_one_user(pair, new_browser):
+    server, _ = pair
     httpx.put(f"{server.endpoint}/api/dev/fixed-codes", json={"race.test": "424242"})
     app = server.make_app()
     email = f"race-{secrets.token_hex(3)}@race.test"
     browsers = []
     for base in split_between(pair, 10):
-        browser = started_on(pair, base, app, "Register")
+        browser = started_on(new_browser(server), base, app, "Register")
         verification_id = browser.send_code(email, "Register").json()["verificationId"]
         assert browser.verify_code(email, verification_id, "424242").status_code == 200
         browsers.append((browser, verification_id))
@@ -150,11 +148,11 @@ def test_parallel_registrations_of_one_email_create_one_user(pair):
         assert db.query(User).filter_by(email_key=email.lower()).count() == 1
 
 
-def test_send_limits_are_shared_by_the_workers(pair):
+def test_send_limits_are_shared_by_the_workers(pair, new_browser):
     server, other = pair
     app = server.make_app()
     email = server.make_user(f"limit-{secrets.token_hex(3)}@example.test")["email"]
-    browsers = [started_on(pair, base, app) for base in (server.endpoint, other)]
+    browsers = [started_on(new_browser(server), base, app) for base in (server.endpoint, other)]
     for index in range(10):
         assert browsers[index % 2].send_code(email).status_code == 200
     for browser in browsers:
